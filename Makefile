@@ -1,0 +1,37 @@
+# The two commands a newcomer needs:
+#   make run    set up, then serve the API on http://127.0.0.1:8000 (embedded SQLite)
+#   make test   set up, then lint and run the whole test suite (DATABASE_URL picks the database)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DJANGO_SETTINGS_MODULE ?= config.settings
+
+.PHONY: install run test lint bench
+
+$(BIN)/.installed: requirements/base.txt requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+# A key of its own for this checkout, so sessions and tokens survive a restart.
+.dev-secret-key:
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install .dev-secret-key
+	DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py ensure_dev_account
+	DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:$${PORT:-8000}
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	bench/run.sh

@@ -1,0 +1,50 @@
+"""Staff inspect everyone's tasks here (the API shows each user only their own)."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tasks.models import Tag, Task
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "user_id", "priority", "completed", "due_at", "created_at", "updated_at"]
+    list_filter = ["completed", "priority", ("due_at", admin.DateFieldListFilter), "tags"]
+    search_fields = ["title", "user_id"]
+    readonly_fields = ["id", "completed_at", "created_at", "updated_at"]
+    filter_horizontal = ["tags"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["mark_completed", "mark_open"]
+
+    @admin.action(description="Mark selected tasks as completed")
+    def mark_completed(self, request, queryset: QuerySet[Task]) -> None:
+        now = timezone.now()
+        changed = queryset.filter(completed=False).update(completed=True, completed_at=now, updated_at=now)
+        self.message_user(request, f"{changed} task(s) marked as completed.", messages.SUCCESS)
+
+    @admin.action(description="Reopen selected tasks")
+    def mark_open(self, request, queryset: QuerySet[Task]) -> None:
+        changed = queryset.filter(completed=True).update(
+            completed=False, completed_at=None, updated_at=timezone.now()
+        )
+        self.message_user(request, f"{changed} task(s) reopened.", messages.SUCCESS)
+
+    def save_model(self, request, obj: Task, form, change: bool) -> None:
+        if "completed" in form.changed_data:
+            completed = obj.completed
+            obj.completed = not completed
+            obj.set_completed(completed)
+        if change:
+            obj.touch()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "user_id"]
+    search_fields = ["name", "user_id"]
+    ordering = ["user_id", "name"]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TasksConfig(AppConfig):
+    name = "tasks"
+    verbose_name = "Tasks"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI description of the bearer-token scheme.
+        from tasks import schema  # noqa: F401

@@ -1,0 +1,62 @@
+"""DRF authentication for bearer tokens, whoever issued them."""
+
+from __future__ import annotations
+
+import jwt
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed as IssuedTokenFailed
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+from tasks.identity_provider import ExternalTokenError, configured_verifier
+from tasks.principal import ExternalUser
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <jwt>`: a token this service issued, or an identity provider's.
+
+    Tokens issued here (POST /api/auth/token) carry a `token_type` claim and name a
+    Django user; any other token goes to the external verifier, whose user need not
+    exist in Django's user table.
+    """
+
+    keyword = b"bearer"
+    issued_tokens = JWTAuthentication()
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Invalid Authorization header: expected 'Bearer <token>'.")
+        try:
+            token = parts[1].decode("ascii")
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except (UnicodeDecodeError, jwt.InvalidTokenError):
+            raise exceptions.AuthenticationFailed("Token is malformed.") from None
+
+        if "token_type" in claims:
+            return self._authenticate_issued(token)
+        return self._authenticate_external(token)
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+    def _authenticate_issued(self, token: str):
+        try:
+            validated = self.issued_tokens.get_validated_token(token.encode())
+            return self.issued_tokens.get_user(validated), validated
+        except InvalidToken:
+            raise exceptions.AuthenticationFailed("Token is invalid or expired.") from None
+        except IssuedTokenFailed:
+            raise exceptions.AuthenticationFailed("The token's user is unknown or inactive.") from None
+
+    def _authenticate_external(self, token: str):
+        verifier = configured_verifier()
+        if not verifier.enabled:
+            raise exceptions.AuthenticationFailed("Token is invalid or expired.")
+        try:
+            return ExternalUser(verifier.user_id(token)), token
+        except ExternalTokenError as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from None

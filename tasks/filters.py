@@ -1,0 +1,117 @@
+"""Query-string filters of the task list. A value that cannot be read is a 400 naming it."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Q
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from tasks.models import TAG_MAX_LENGTH, Priority, Task
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false` (or `1`/`0`); anything else is an error, never silently ignored."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError("Must be true or false.") from None
+
+
+class StrictDateTimeField(forms.DateTimeField):
+    """ISO 8601 date-times; times without an offset are taken as UTC."""
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+            return parsed.astimezone(UTC) if parsed is not None else None
+        except OverflowError:
+            raise forms.ValidationError("Date and time is out of range.") from None
+
+
+class TagNamesField(forms.Field):
+    """A repeatable parameter: `?tag=a&tag=b`."""
+
+    widget = forms.MultipleHiddenInput
+    default_validators = [ProhibitNullCharactersValidator()]
+
+    def run_validators(self, value):
+        for name in value or []:
+            super().run_validators(name)
+
+    def to_python(self, value):
+        names = [name.strip() for name in value or [] if name.strip()]
+        if any(len(name) > TAG_MAX_LENGTH for name in names):
+            raise forms.ValidationError(f"A tag has at most {TAG_MAX_LENGTH} characters.")
+        return names
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateTimeFilter(filters.Filter):
+    field_class = StrictDateTimeField
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": TAG_MAX_LENGTH}})
+class AllTagsFilter(filters.Filter):
+    field_class = TagNamesField
+
+    def filter(self, queryset, value):
+        # One join per tag: a task must carry every tag that is asked for.
+        for name in value:
+            queryset = queryset.filter(tags__name=name)
+        return queryset
+
+
+class TaskFilter(filters.FilterSet):
+    completed = BooleanFilter(help_text="Only completed (`true`) or open (`false`) tasks.")
+    priority = filters.ChoiceFilter(
+        choices=[(label, label) for label in Priority.labels],
+        method="filter_priority",
+        help_text="Only tasks of this priority.",
+    )
+    tag = AllTagsFilter(help_text="Only tasks with this tag; repeat it to require several.")
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text="Case-insensitive text in the title or description.",
+    )
+    due_before = DateTimeFilter(
+        field_name="due_at", lookup_expr="lt", help_text="Due strictly before this time."
+    )
+    due_after = DateTimeFilter(field_name="due_at", lookup_expr="gte", help_text="Due at or after this time.")
+    overdue = BooleanFilter(
+        method="filter_overdue", help_text="Open tasks whose due time has passed (`true`), or the rest."
+    )
+    updated_since = DateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time."
+    )
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    def filter_priority(self, queryset, name, value):
+        return queryset.filter(priority=Priority.values[Priority.labels.index(value)])
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(completed=False, due_at__lt=timezone.now())
+        return queryset.filter(overdue if value else ~overdue)

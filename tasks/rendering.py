@@ -1,0 +1,45 @@
+"""JSON in and out with orjson: faster, and strict where the standard library is lax."""
+
+from __future__ import annotations
+
+import orjson
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "request_too_large"
+
+
+class FastJSONRenderer(JSONRenderer):
+    """Compact JSON via orjson; indented output (the browsable API's) goes the usual way."""
+
+    _fallback = JSONEncoder().default
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        return orjson.dumps(data, default=self._fallback)
+
+
+class StrictJSONParser(JSONParser):
+    """Refuses bodies over the size limit (413), NaN, invalid UTF-8, lone surrogates and
+    nesting deeper than orjson's limit, each as a clear 4xx rather than a crash later."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            raise RequestTooLarge(f"Request body is larger than {limit} bytes.")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None

@@ -1,0 +1,80 @@
+"""OpenAPI: the bearer-token scheme, and the error responses every operation can give."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(help_text="A sentence to show to the user."),
+    },
+)
+ValidationErrorSerializer = inline_serializer(
+    name="ValidationError",
+    fields={
+        "detail": serializers.CharField(
+            help_text='All messages in one sentence, e.g. "title: This field may not be blank."'
+        ),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="Messages per field; nested fields are joined with dots (`tags.0`).",
+        ),
+    },
+)
+
+ERRORS = {
+    "400": (ValidationErrorSerializer, "The request is invalid; `errors` says what, per field or parameter."),
+    "401": (ErrorSerializer, "No credentials, or a token that is invalid, expired or from the wrong issuer."),
+    "403": (ErrorSerializer, "The path names another user than the caller."),
+    "404": (ErrorSerializer, "No such task of this user."),
+    "413": (ErrorSerializer, "The body is larger than the server accepts."),
+    "415": (ErrorSerializer, "The body is not JSON (or form data)."),
+    "429": (ErrorSerializer, "Too many requests; `Retry-After` says how many seconds to wait."),
+}
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class TasksAutoSchema(AutoSchema):
+    """Adds the shared error responses to every operation that can give them."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            if code not in responses:
+                serializer, description = ERRORS[code]
+                responses[code] = self._get_response_for_code(serializer, code)
+                responses[code]["description"] = description
+        return responses
+
+    def _error_codes(self) -> list[str]:
+        codes = []
+        if self.method in WRITE_METHODS or self._is_list_view():
+            codes.append("400")
+        if self.get_auth():
+            codes += ["401", "403"]
+        if "{task_id}" in self.path:
+            codes.append("404")
+        if self.method in WRITE_METHODS:
+            codes += ["413", "415"]
+        codes.append("429")
+        return codes
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tasks.auth.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": (
+                "A JWT from `POST /api/auth/token`, or one from the configured identity "
+                "provider (HS256 with a shared secret, or RS256/ES256/EdDSA from a JWKS URL)."
+            ),
+        }

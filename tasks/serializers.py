@@ -1,0 +1,58 @@
+"""How tasks and tags look on the wire, and what a client may send."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from tasks import services
+from tasks.fields import AwareDateTimeField, PriorityField, TagListField
+from tasks.models import DESCRIPTION_MAX_LENGTH, Task
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """A task. Fields that are left out of a write keep their value."""
+
+    priority = PriorityField(required=False)
+    tags = TagListField(source="tag_names", required=False)
+    due_at = AwareDateTimeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "user_id",
+            "title",
+            "description",
+            "completed",
+            "priority",
+            "tags",
+            "due_at",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "user_id", "completed_at", "created_at", "updated_at"]
+        extra_kwargs = {
+            "description": {"max_length": DESCRIPTION_MAX_LENGTH, "allow_null": True},
+        }
+
+    def create(self, validated_data):
+        return services.create_task(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.update_task(instance, **validated_data)
+
+
+class CompletionSerializer(serializers.Serializer):
+    """Body of `PATCH .../complete`: the state to set. With no body the state toggles."""
+
+    completed = serializers.BooleanField(required=False)
+
+
+class ClearCompletedSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField(help_text="How many completed tasks were deleted.")
+
+
+class TagCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="How many of the user's tasks carry this tag.")

@@ -1,0 +1,16 @@
+"""`/api/{user_id}/...`: paths without a trailing slash, and never a redirect to one."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from tasks.views import TagListView, TaskViewSet
+
+router = SimpleRouter()
+# Both `/tasks` (the earlier clients' form) and `/tasks/` resolve directly.
+router.trailing_slash = "/?"
+router.register("tasks", TaskViewSet, basename="task")
+
+urlpatterns = [
+    path("<str:user_id>/tags", TagListView.as_view(), name="tag-list"),
+    path("<str:user_id>/", include(router.urls)),
+]

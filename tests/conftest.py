@@ -1,0 +1,99 @@
+"""Shared fixtures: alice and bob (Django users), carol (known only to the identity
+provider), and API clients that carry each one's bearer token."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tasks.identity_provider import configured_verifier
+from tasks.models import Task
+
+CAROL_ID = "idp|carol-7f3a"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_verifier():
+    """Settings overridden in a test must reach the cached verifier."""
+    configured_verifier.cache_clear()
+    yield
+    configured_verifier.cache_clear()
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user(username="alice", password="alice-pass-123!")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user(username="bob", password="bob-pass-123!")
+
+
+def bearer_client(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> APIClient:
+    return bearer_client(str(AccessToken.for_user(alice)))
+
+
+@pytest.fixture
+def bob_client(bob) -> APIClient:
+    return bearer_client(str(AccessToken.for_user(bob)))
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def external_token() -> Callable[..., str]:
+    """Mint an HS256 token as the configured identity provider would."""
+
+    def mint(sub: str = CAROL_ID, *, secret: str | None = None, **claims) -> str:
+        now = int(time.time())
+        payload = {
+            "sub": sub,
+            "iss": settings.AUTH_JWT_ISSUER,
+            "aud": settings.AUTH_JWT_AUDIENCE,
+            "iat": now,
+            "exp": now + 600,
+            **claims,
+        }
+        payload = {key: value for key, value in payload.items() if value is not None}
+        return jwt.encode(payload, secret or settings.AUTH_JWT_SECRET, algorithm="HS256")
+
+    return mint
+
+
+@pytest.fixture
+def carol_client(external_token) -> APIClient:
+    return bearer_client(external_token())
+
+
+@pytest.fixture
+def make_task() -> Callable[..., Task]:
+    def make(owner, **fields) -> Task:
+        user_id = owner if isinstance(owner, str) else str(owner.pk)
+        fields.setdefault("title", "A task")
+        return Task.objects.create(user_id=user_id, **fields)
+
+    return make
+
+
+def tasks_url(user_id="me", task_id=None, suffix: str = "") -> str:
+    url = f"/api/{user_id}/tasks"
+    if task_id is not None:
+        url += f"/{task_id}"
+    return url + suffix
