@@ -81,7 +81,10 @@ class ExternalTokenVerifier:
             return self.secret, algorithm
         if algorithm in ASYMMETRIC_ALGORITHMS and self.jwks_client:
             try:
-                return self.jwks_client.get_signing_key_from_jwt(token).key, algorithm
+                # The PyJWK itself, not its bare key: jwt.decode then refuses a header
+                # `alg` that does not fit the key (ES256 with an RSA kid) as an invalid
+                # token, where a bare key of the wrong type raises TypeError (a 500).
+                return self.jwks_client.get_signing_key_from_jwt(token), algorithm
             except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
                 raise ExternalTokenError("Token is signed with an unknown key.") from exc
         raise ExternalTokenError("Token uses an algorithm that is not accepted.")

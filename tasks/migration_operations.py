@@ -3,9 +3,9 @@
 from django.db import migrations
 
 
-class AddIndexOnPostgreSQL(migrations.AddIndex):
-    """An index that SQLite cannot build (e.g. `DESC NULLS LAST`); it only serves PostgreSQL,
-    the production database, so elsewhere it exists in the model state alone."""
+class RunSQLOnPostgreSQL(migrations.RunSQL):
+    """SQL for PostgreSQL alone (the production database), e.g. an index SQLite
+    cannot build. It touches no model state, so SQLite's table rebuilds never see it."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
+
+from tasks.change_clock import next_change_seq
 
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -40,6 +43,26 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def overdue(self, now=None) -> TaskQuerySet:
         return self.filter(completed=False, due_at__lt=now or timezone.now())
 
+    def changed_since(self, change_seq: int) -> TaskQuerySet:
+        return self.filter(change_seq__gte=change_seq)
+
+    # Every write path (API, admin, shell) goes through these, so incremental sync
+    # sees each change and each deletion.
+    def update(self, **fields) -> int:
+        with transaction.atomic(using=self.db):
+            fields.setdefault("change_seq", next_change_seq())
+            return super().update(**fields)
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            TaskTombstone.record(self)
+            return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
 
 class Task(models.Model):
     """A to-do item of one user."""
@@ -56,6 +79,9 @@ class Task(models.Model):
     tags = models.ManyToManyField("Tag", related_name="tasks", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Stamp of the transaction that last wrote the row (see change_clock); drives
+    # incremental sync and the ETag. Rows loaded in bulk from elsewhere start at 0.
+    change_seq = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     objects = TaskQuerySet.as_manager()
 
@@ -82,24 +108,38 @@ class Task(models.Model):
             ),
         ]
         # One index per list ordering, each led by the owner, ending in the tie-break.
+        # (PostgreSQL also gets task_owner_due_desc, for `-due_at` with nulls last:
+        # see migration 0001; SQLite cannot build it.)
         indexes = [
             models.Index(fields=["user_id", "created_at", "id"], name="task_owner_created"),
             models.Index(fields=["user_id", "updated_at", "id"], name="task_owner_updated"),
             models.Index(fields=["user_id", "due_at", "id"], name="task_owner_due"),
-            # Latest due first with the undated last: a backward scan of the index above
-            # would put the nulls first.
-            models.Index(
-                models.F("user_id"),
-                models.F("due_at").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="task_owner_due_desc",
-            ),
             models.Index(fields=["user_id", "priority", "id"], name="task_owner_priority"),
             models.Index(fields=["user_id", "title", "id"], name="task_owner_title"),
+            models.Index(fields=["user_id", "change_seq"], name="task_owner_change"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic(using=kwargs.get("using")):
+            self.change_seq = next_change_seq()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "change_seq"}
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            TaskTombstone.record(Task.objects.filter(pk=self.pk))
+            return super().delete(*args, **kwargs)
+
+    @property
+    def etag(self) -> str:
+        """A strong ETag: it changes with every write of the task (tags included)."""
+        digest = hashlib.blake2b(f"{self.pk}:{self.change_seq}".encode(), digest_size=12)
+        return f'"{digest.hexdigest()}"'
 
     def set_completed(self, completed: bool) -> None:
         """Change the completion state, stamping or clearing `completed_at` with it."""
@@ -152,3 +192,63 @@ class Tag(models.Model):
             return []
         cls.objects.bulk_create([cls(user_id=user_id, name=name) for name in wanted], ignore_conflicts=True)
         return list(cls.objects.for_owner(user_id).filter(name__in=wanted))
+
+
+class TaskTombstone(models.Model):
+    """A deleted task, kept so that incremental sync can tell clients to drop it."""
+
+    task_id = models.UUIDField(primary_key=True)
+    user_id = models.CharField(max_length=USER_ID_MAX_LENGTH)
+    change_seq = models.BigIntegerField()
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user_id", "change_seq"], name="tombstone_owner_change")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} (deleted)"
+
+    @classmethod
+    def record(cls, tasks: models.QuerySet[Task]) -> None:
+        """Write a tombstone for each of these tasks (call in the deleting transaction)."""
+        stamp = next_change_seq()
+        now = timezone.now()
+        cls.objects.bulk_create(
+            [
+                cls(task_id=task_id, user_id=user_id, change_seq=stamp, deleted_at=now)
+                for task_id, user_id in tasks.values_list("pk", "user_id")
+            ],
+            update_conflicts=True,
+            unique_fields=["task_id"],
+            update_fields=["change_seq", "deleted_at"],
+        )
+
+
+class ChangeCounter(models.Model):
+    """The change clock of databases without transaction ids (SQLite): one row."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST with an `Idempotency-Key`, replayed to its retries."""
+
+    user_id = models.CharField(max_length=USER_ID_MAX_LENGTH)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_key_unique_per_owner")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

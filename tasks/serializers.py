@@ -48,6 +48,14 @@ class CompletionSerializer(serializers.Serializer):
 
     completed = serializers.BooleanField(required=False)
 
+    def validate(self, attrs):
+        # A misspelt key (`{"complete": true}`) must not fall through to a toggle.
+        unknown = sorted(set(self.initial_data) - set(self.fields) - {"csrfmiddlewaretoken"})
+        if unknown:
+            message = ["Unknown field; send only `completed`."]
+            raise serializers.ValidationError(dict.fromkeys(unknown, message))
+        return attrs
+
 
 class ClearCompletedSerializer(serializers.Serializer):
     deleted = serializers.IntegerField(help_text="How many completed tasks were deleted.")
@@ -56,3 +64,11 @@ class ClearCompletedSerializer(serializers.Serializer):
 class TagCountSerializer(serializers.Serializer):
     name = serializers.CharField()
     count = serializers.IntegerField(help_text="How many of the user's tasks carry this tag.")
+
+
+class SyncSerializer(serializers.Serializer):
+    changed = TaskSerializer(many=True, help_text="Tasks created or changed since the token.")
+    deleted = serializers.ListField(
+        child=serializers.UUIDField(), help_text="Ids of tasks deleted since the token."
+    )
+    next = serializers.CharField(help_text="Token for the next sync.")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from tasks import services
+from tasks import idempotency, preconditions, services
 from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 from tasks.pagination import KeysetPagination
@@ -21,9 +22,11 @@ from tasks.principal import principal_id
 from tasks.serializers import (
     ClearCompletedSerializer,
     CompletionSerializer,
+    SyncSerializer,
     TagCountSerializer,
     TaskSerializer,
 )
+from tasks.sync import delta_since
 
 USER_ID_PARAMETER = OpenApiParameter(
     "user_id",
@@ -65,25 +68,57 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         # The only place tasks are looked up: every action below goes through it.
         return Task.objects.for_owner(self.owner_id).with_tags()
 
-    def get_object(self) -> Task:
+    def get_object(self, *, for_update: bool = False) -> Task:
+        """The caller's task named in the path; locked for the rest of the transaction
+        when `for_update`, so that a precondition checked on it still holds at the write."""
         task_id = self.kwargs[self.lookup_url_kwarg]
         try:
             UUID(task_id)
         except ValueError:
             raise NotFound(f"Task not found: {task_id!r} is not a task id.") from None
-        task = self.get_queryset().filter(pk=task_id).first()
+        queryset = self.get_queryset()
+        if for_update:
+            queryset = queryset.select_for_update(of=("self",))
+        task = queryset.filter(pk=task_id).first()
         if task is None:
             raise NotFound("Task not found")
         self.check_object_permissions(self.request, task)
         return task
 
-    def perform_create(self, serializer) -> None:
-        serializer.save(user_id=self.owner_id)
+    def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
+        data = self.get_serializer(task).data
+        return Response(data, status=status_code, headers={"ETag": task.etag})
 
-    def update(self, request, *args, **kwargs):
-        # PUT leaves omitted fields unchanged, as the earlier backend's clients expect.
-        kwargs["partial"] = True
-        return super().update(request, *args, **kwargs)
+    def retrieve(self, request, *args, **kwargs):
+        task = self.get_object()
+        if preconditions.is_not_modified(request, task):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": task.etag})
+        return self.task_response(task)
+
+    def create(self, request, *args, **kwargs):
+        def create_task() -> Response:
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            task = serializer.save(user_id=self.owner_id)
+            return self.task_response(task, status.HTTP_201_CREATED)
+
+        return idempotency.run_once(request, user_id=self.owner_id, work=create_task)
+
+    @transaction.atomic
+    def update(self, request, *args, partial: bool = True, **kwargs):
+        # PUT leaves omitted fields unchanged (partial), as the earlier backend's clients expect.
+        task = self.get_object(for_update=True)
+        preconditions.require_current(request, task)
+        serializer = self.get_serializer(task, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return self.task_response(serializer.save())
+
+    @transaction.atomic
+    def destroy(self, request, *args, **kwargs):
+        task = self.get_object(for_update=True)
+        preconditions.require_current(request, task)
+        task.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         summary="Complete, reopen or toggle a task",
@@ -96,12 +131,16 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         parameters=[USER_ID_PARAMETER],
     )
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
+    @transaction.atomic
     def complete(self, request, *args, **kwargs):
-        task = self.get_object()
         body = CompletionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        task = self.get_object(for_update=True)
+        preconditions.require_current(request, task)
         services.set_completion(task, body.validated_data.get("completed"))
-        return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
+        return Response(
+            TaskSerializer(task, context=self.get_serializer_context()).data, headers={"ETag": task.etag}
+        )
 
     @extend_schema(
         summary="Delete all completed tasks",
@@ -113,8 +152,42 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         detail=False, methods=["post"], url_path="clear-completed", serializer_class=ClearCompletedSerializer
     )
     def clear_completed(self, request, *args, **kwargs):
-        deleted = services.clear_completed(user_id=self.owner_id)
-        return Response({"deleted": deleted})
+        def clear() -> Response:
+            return Response({"deleted": services.clear_completed(user_id=self.owner_id)})
+
+        return idempotency.run_once(request, user_id=self.owner_id, work=clear)
+
+    @extend_schema(
+        summary="Changes since the last sync",
+        description=(
+            "Without `since`: every task, and a token. With the `next` token of the previous "
+            "sync: the tasks created or changed since then and the ids of those deleted. A "
+            "change may be sent twice, never missed; apply `changed` as upserts, then `deleted`."
+        ),
+        parameters=[
+            USER_ID_PARAMETER,
+            OpenApiParameter("since", str, description="The `next` token of the previous sync."),
+        ],
+        responses=SyncSerializer,
+        filters=False,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        serializer_class=SyncSerializer,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def sync(self, request, *args, **kwargs):
+        delta = delta_since(user_id=self.owner_id, token=request.query_params.get("since"))
+        context = self.get_serializer_context()
+        return Response(
+            {
+                "changed": TaskSerializer(delta.changed, many=True, context=context).data,
+                "deleted": delta.deleted,
+                "next": delta.next_token,
+            }
+        )
 
 
 @extend_schema(summary="List the user's tags with their task counts", parameters=[USER_ID_PARAMETER])

@@ -2,7 +2,7 @@
 
 import django.utils.timezone
 
-from tasks.migration_operations import AddIndexOnPostgreSQL
+from tasks.migration_operations import RunSQLOnPostgreSQL
 import uuid
 from django.db import migrations, models
 
@@ -48,13 +48,13 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('priority__in', [0, 1, 2, 3])), name='task_priority_valid'), models.CheckConstraint(condition=models.Q(('title__length__gte', 1), ('title__length__lte', 255)), name='task_title_length'), models.CheckConstraint(condition=models.Q(('description__isnull', True), ('description__length__lte', 10000), _connector='OR'), name='task_description_length'), models.CheckConstraint(condition=models.Q(('completed', True), ('completed_at__isnull', True), _connector='OR'), name='task_open_has_no_completed_at')],
             },
         ),
-        AddIndexOnPostgreSQL(
-            model_name="task",
-            index=models.Index(
-                models.F("user_id"),
-                models.OrderBy(models.F("due_at"), descending=True, nulls_last=True),
-                models.OrderBy(models.F("id"), descending=True),
-                name="task_owner_due_desc",
+        # Latest due first with the undated last: a backward scan of task_owner_due
+        # would put the nulls first. SQLite cannot build it (and needs no help).
+        RunSQLOnPostgreSQL(
+            sql=(
+                "CREATE INDEX task_owner_due_desc ON tasks_task "
+                "(user_id, due_at DESC NULLS LAST, id DESC)"
             ),
+            reverse_sql="DROP INDEX task_owner_due_desc",
         ),
     ]

@@ -1,0 +1,87 @@
+"""`Idempotency-Key` on POST: a retry gets the first response and changes nothing.
+
+The key is claimed by inserting its row in the same transaction as the work it
+guards. A concurrent retry (another worker, another machine) blocks on the unique
+index until the first commits, then reads and replays its response; if the first
+fails, nothing is stored and the retry runs the work itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import orjson
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from tasks.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+RETENTION = timedelta(hours=24)
+REPLAYED_HEADERS = ("ETag", "Location")
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class KeyReused(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used with a different request body."
+    default_code = "idempotency_key_reused"
+
+
+def fingerprint(request) -> str:
+    """What makes two requests "the same": method, path and the parsed body."""
+    data = request.data
+    if hasattr(data, "lists"):  # form data: keep repeated fields
+        data = dict(data.lists())
+    body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
+
+
+def run_once(request, *, user_id: str, work: Callable[[], Response]) -> Response:
+    """Run `work` unless a request with the same key ran it already; then replay that."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return work()
+    if not _VALID_KEY.match(key):
+        raise ValidationError({HEADER: ["Use 1 to 255 visible ASCII characters."]})
+    digest = fingerprint(request)
+
+    with transaction.atomic():
+        _forget_expired(user_id=user_id, key=key)
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(user_id=user_id, key=key, fingerprint=digest)
+        except IntegrityError:
+            return _replay(IdempotencyRecord.objects.get(user_id=user_id, key=key), digest)
+        response = work()
+        record.status_code = response.status_code
+        record.body = response.data
+        record.headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
+        record.save(update_fields=["status_code", "body", "headers"])
+    return response
+
+
+def _replay(record: IdempotencyRecord, digest: str) -> Response:
+    if record.fingerprint != digest:
+        raise KeyReused()
+    response = Response(record.body, status=record.status_code, headers=record.headers)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _forget_expired(*, user_id: str, key: str) -> None:
+    IdempotencyRecord.objects.filter(
+        user_id=user_id, key=key, created_at__lt=timezone.now() - RETENTION
+    ).delete()
+
+
+def prune_expired() -> int:
+    """Delete records past their retention; for a periodic job."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
+    return deleted
