@@ -11,6 +11,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from tasks import idempotency, preconditions, services
@@ -19,6 +20,7 @@ from tasks.models import Tag, Task
 from tasks.pagination import KeysetPagination
 from tasks.permissions import IsPathOwner
 from tasks.principal import principal_id
+from tasks.representation import task_as_json
 from tasks.serializers import (
     ClearCompletedSerializer,
     CompletionSerializer,
@@ -84,6 +86,14 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
             raise NotFound("Task not found")
         self.check_object_permissions(self.request, task)
         return task
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        if isinstance(request.accepted_renderer, JSONRenderer):
+            data = [task_as_json(task) for task in page]
+        else:
+            data = self.get_serializer(page, many=True).data
+        return self.get_paginated_response(data)
 
     def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
         data = self.get_serializer(task).data

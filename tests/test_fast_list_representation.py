@@ -1,0 +1,62 @@
+"""The list endpoint's fast JSON path says exactly what TaskSerializer says."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from http import HTTPStatus
+
+import pytest
+
+from tasks import services
+from tasks.models import Priority, Task
+from tasks.representation import task_as_json
+from tasks.serializers import TaskSerializer
+from tests.conftest import tasks_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def varied_tasks(alice):
+    owner = str(alice.pk)
+    plus_five = timezone(timedelta(hours=5))
+    services.create_task(user_id=owner, title="plain")
+    services.create_task(
+        user_id=owner,
+        title='Ünïcode "quotes" and \\ slashes',
+        description="long " * 100,
+        priority=Priority.HIGH,
+        tag_names=["work", "émoji 🎉", "a"],
+        due_at=datetime(2027, 3, 1, 9, 30, tzinfo=plus_five),
+    )
+    services.create_task(user_id=owner, title="done", completed=True, priority=Priority.LOW)
+    services.create_task(
+        user_id=owner,
+        title="whole second",
+        description="",
+        priority=Priority.MEDIUM,
+        due_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+
+
+def test_each_task_renders_as_the_serializer_renders_it(alice, varied_tasks):
+    for task in Task.objects.for_owner(str(alice.pk)).with_tags():
+        assert task_as_json(task) == TaskSerializer(task).data
+
+
+def test_the_list_endpoint_returns_what_the_serializer_returns_in_the_same_order(
+    alice, alice_client, varied_tasks
+):
+    response = alice_client.get(tasks_url(alice.pk))
+
+    assert response.status_code == HTTPStatus.OK
+    expected = TaskSerializer(Task.objects.for_owner(str(alice.pk)).with_tags(), many=True).data
+    assert response.json() == [dict(item) for item in expected]
+    assert len(response.json()) == 4
+
+
+def test_the_browsable_api_still_renders_the_list_through_the_serializer(alice, varied_tasks, client):
+    client.force_login(alice)
+
+    response = client.get(tasks_url("me"), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"\\u00dcn\\u00efcode" in response.content or "Ünïcode".encode() in response.content
