@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 ErrorSerializer = inline_serializer(
@@ -33,8 +33,31 @@ ERRORS = {
     "404": (ErrorSerializer, "No such task of this user."),
     "413": (ErrorSerializer, "The body is larger than the server accepts."),
     "415": (ErrorSerializer, "The body is not JSON (or form data)."),
+    "412": (ErrorSerializer, "`If-Match` names a version of the task that is no longer current."),
+    "422": (ErrorSerializer, "This `Idempotency-Key` was used before with a different body."),
     "429": (ErrorSerializer, "Too many requests; `Retry-After` says how many seconds to wait."),
 }
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The task's `ETag` as you last read it: the write is refused (412) if it changed since.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The `ETag` of your cached copy: 304 with no body while it is current.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Any unique string (1-255 visible ASCII characters). A retry with the same key and "
+        "body, within 24 hours, gets the first response and changes nothing."
+    ),
+)
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -48,7 +71,25 @@ class TasksAutoSchema(AutoSchema):
                 serializer, description = ERRORS[code]
                 responses[code] = self._get_response_for_code(serializer, code)
                 responses[code]["description"] = description
+        if self._is_task_operation() and self.method == "GET":
+            responses.setdefault(
+                "304", {"description": "Not modified: your copy (If-None-Match) is current."}
+            )
         return responses
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._is_task_operation():
+            if self.method == "GET":
+                parameters.append(IF_NONE_MATCH)
+            elif self.method in {"PUT", "PATCH", "DELETE"}:
+                parameters.append(IF_MATCH)
+        if self.method == "POST" and self.path.startswith("/api/{user_id}/"):
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
+    def _is_task_operation(self) -> bool:
+        return self.path.rstrip("/").endswith(("{task_id}", "{task_id}/complete"))
 
     def _error_codes(self) -> list[str]:
         codes = []
@@ -58,6 +99,10 @@ class TasksAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if "{task_id}" in self.path:
             codes.append("404")
+            if self.method in {"PUT", "PATCH", "DELETE"}:
+                codes.append("412")
+        if self.method == "POST" and self.path.startswith("/api/{user_id}/"):
+            codes.append("422")
         if self.method in WRITE_METHODS:
             codes += ["413", "415"]
         codes.append("429")
@@ -78,3 +123,12 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 "provider (HS256 with a shared secret, or RS256/ES256/EdDSA from a JWKS URL)."
             ),
         }
+
+
+def document_paths_without_trailing_slash(result, generator, request, public):
+    """The routes accept `/tasks` and `/tasks/`; the documented form is the one the
+    earlier clients use, without the slash."""
+    result["paths"] = {
+        (path.rstrip("/") if path != "/" else path): item for path, item in result["paths"].items()
+    }
+    return result
