@@ -21,6 +21,10 @@ urlpatterns = [
     path("api/auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/redoc",
+        SpectacularRedocView.as_view(url_name="schema", template_name="tasks/redoc.html"),
+        name="redoc",
+    ),
     path("api/", include("tasks.urls")),
 ]
