@@ -78,10 +78,17 @@ class AllTagsFilter(filters.Filter):
         return queryset
 
 
+@extend_schema_field({"type": "string", "enum": list(Priority.labels)})
+class PriorityFilter(filters.ChoiceFilter):
+    """Priorities by name; without this the schema would take the model field's integer type."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[(label, label) for label in Priority.labels], **kwargs)
+
+
 class TaskFilter(filters.FilterSet):
     completed = BooleanFilter(help_text="Only completed (`true`) or open (`false`) tasks.")
-    priority = filters.ChoiceFilter(
-        choices=[(label, label) for label in Priority.labels],
+    priority = PriorityFilter(
         method="filter_priority",
         help_text="Only tasks of this priority.",
     )

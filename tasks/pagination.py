@@ -15,6 +15,7 @@ from uuid import UUID
 
 from django.core import signing
 from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -67,19 +68,22 @@ class Ordering:
         return queryset.order_by(key, "-id" if self.descending else "id")
 
     def after(self, value: Any, last_id: UUID) -> Q:
-        """Rows that come after (value, last_id) in this ordering."""
-        beyond = "lt" if self.descending else "gt"
-        past_tie = Q(**{f"id__{beyond}": last_id})
+        """Rows that come after (value, last_id) in this ordering, except the undated ones
+        that follow a dated row: `undated()` names those, for a query of their own.
+
+        A row-value comparison, `(field, id) > (value, last_id)`, is one range of the
+        (user_id, field, id) index, so a deep page reads no more rows than the first, even
+        among many ties (four priorities). An OR with `IS NULL` would scan from the start.
+        """
         if value is None:
             # Only reachable for a nullable field: the nulls are last, ordered by id.
-            return Q(**{f"{self.field}__isnull": True}) & past_tie
-        within = "lte" if self.descending else "gte"
-        condition = Q(**{f"{self.field}__{within}": value}) & (
-            Q(**{f"{self.field}__{beyond}": value}) | past_tie
-        )
-        if self.nullable:
-            condition |= Q(**{f"{self.field}__isnull": True})
-        return condition
+            beyond = "lt" if self.descending else "gt"
+            return Q(**{f"{self.field}__isnull": True, f"id__{beyond}": last_id})
+        compare = TupleLessThan if self.descending else TupleGreaterThan
+        return Q(compare(Tuple(F(self.field), F("id")), (value, last_id)))
+
+    def undated(self) -> Q:
+        return Q(**{f"{self.field}__isnull": True})
 
 
 class KeysetPagination(BasePagination):
@@ -97,8 +101,12 @@ class KeysetPagination(BasePagination):
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
             value, last_id = self._decode(cursor, ordering)
-            queryset = queryset.filter(ordering.after(value, last_id))
-        rows = list(queryset[: limit + 1])
+            rows = list(queryset.filter(ordering.after(value, last_id))[: limit + 1])
+            if ordering.nullable and value is not None and len(rows) <= limit:
+                # This page reaches the undated rows, which come last: their own index range.
+                rows += queryset.filter(ordering.undated())[: limit + 1 - len(rows)]
+        else:
+            rows = list(queryset[: limit + 1])
         self.has_next = len(rows) > limit
         page = rows[:limit]
         self.next_cursor = self._encode(page[-1], ordering) if self.has_next else None
@@ -131,6 +139,8 @@ class KeysetPagination(BasePagination):
                 "required": False,
                 "description": "Opaque cursor from the `Link` header (rel=next) of the previous page.",
                 "schema": {"type": "string"},
+                # Empty means the first page.
+                "allowEmptyValue": True,
             },
             {
                 "name": self.ordering_query_param,
@@ -138,6 +148,8 @@ class KeysetPagination(BasePagination):
                 "required": False,
                 "description": "Sort key, `-` for descending; ties break on id, null due dates come last.",
                 "schema": {"type": "string", "enum": ORDERING_CHOICES, "default": DEFAULT_ORDERING},
+                # Empty means the default ordering.
+                "allowEmptyValue": True,
             },
         ]
 

@@ -1,0 +1,152 @@
+"""Queries per request are constant: however many tasks or tags, each endpoint costs the same.
+
+Each count lists its queries. "auth" is the lookup of the Django user behind an issued
+token; writes run in transactions, whose savepoints the counts include.
+"""
+
+import uuid
+from http import HTTPStatus
+
+import pytest
+
+from tasks.models import Tag, Task
+from tests.conftest import CAROL_ID, tasks_url
+
+pytestmark = pytest.mark.django_db
+
+TAG_NAMES = [f"tag{i}" for i in range(20)]
+
+
+@pytest.fixture
+def tasks_with_tags(alice):
+    """Create `count` of alice's tasks in bulk, each carrying `per_task` of her tags."""
+
+    def make(count: int, per_task: int = 3, names: list[str] = TAG_NAMES) -> list[Task]:
+        user_id = str(alice.pk)
+        tags = Tag.resolve(user_id=user_id, names=names)
+        tasks = Task.objects.bulk_create(
+            [Task(id=uuid.uuid4(), user_id=user_id, title=f"task {i}") for i in range(count)]
+        )
+        links = [
+            Task.tags.through(task_id=task.pk, tag_id=tags[(i + k) % len(tags)].pk)
+            for i, task in enumerate(tasks)
+            for k in range(per_task)
+        ]
+        Task.tags.through.objects.bulk_create(links)
+        return tasks
+
+    return make
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_listing_costs_three_queries_for_10_or_1000_tasks(
+    alice_client, tasks_with_tags, count, django_assert_num_queries
+):
+    tasks_with_tags(count)
+
+    # auth; the page of tasks; the tags of all tasks on the page (one prefetch).
+    with django_assert_num_queries(3):
+        response = alice_client.get(tasks_url(), {"limit": 1000})
+
+    assert len(response.json()) == count
+    assert all(len(task["tags"]) == 3 for task in response.json())
+
+
+def test_a_deep_filtered_page_costs_what_the_first_does(
+    alice_client, tasks_with_tags, django_assert_num_queries
+):
+    tasks_with_tags(300)
+    first = alice_client.get(tasks_url(), {"limit": 10, "ordering": "title", "tag": "tag1"})
+    url = first.headers["Link"][1:].split(">;")[0]
+
+    # auth; the page after the cursor (tag joins included); the page's tags.
+    with django_assert_num_queries(3):
+        second = alice_client.get(url)
+
+    assert second.status_code == HTTPStatus.OK
+    assert len(second.json()) == 10
+
+
+def test_a_user_known_only_to_the_identity_provider_costs_no_auth_query(
+    carol_client, make_task, django_assert_num_queries
+):
+    for _ in range(20):
+        make_task(CAROL_ID)
+
+    # the page of tasks; their tags. The token alone names carol.
+    with django_assert_num_queries(2):
+        carol_client.get(tasks_url())
+
+
+@pytest.mark.parametrize("tags", [1, 20])
+def test_retrieving_costs_three_queries(alice_client, tasks_with_tags, tags, django_assert_num_queries):
+    (task,) = tasks_with_tags(1, per_task=tags)
+
+    # auth; the task; its tags.
+    with django_assert_num_queries(3):
+        response = alice_client.get(tasks_url("me", task.pk))
+
+    assert len(response.json()["tags"]) == tags
+
+
+@pytest.mark.parametrize("tags", [1, 20])
+def test_creating_with_tags_costs_the_same_for_one_or_twenty(alice_client, tags, django_assert_num_queries):
+    # auth; savepoint (service); savepoint (save); change stamp; insert task; release;
+    # insert missing tags; select the tags; select existing links; insert links; release;
+    # the task's tags for the response.
+    with django_assert_num_queries(12):
+        response = alice_client.post(tasks_url(), {"title": "t", "tags": TAG_NAMES[:tags]}, format="json")
+
+    assert response.status_code == HTTPStatus.CREATED
+
+
+@pytest.mark.parametrize("tags", [1, 20])
+def test_updating_tags_costs_the_same_for_one_or_twenty(
+    alice_client, tasks_with_tags, tags, django_assert_num_queries
+):
+    (task,) = tasks_with_tags(1, per_task=20)
+
+    # auth; savepoint (view); the task, locked; its tags; savepoint (service); savepoint (save);
+    # change stamp; update task; release; insert missing tags; select the tags; select
+    # existing links; delete dropped links; insert new links; release; the tags for the
+    # response; release.
+    with django_assert_num_queries(17):
+        response = alice_client.patch(
+            tasks_url("me", task.pk), {"tags": [*TAG_NAMES[: tags - 1], "new"]}, format="json"
+        )
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_updating_other_fields_costs_eleven_queries(alice_client, tasks_with_tags, django_assert_num_queries):
+    (task,) = tasks_with_tags(1, per_task=20)
+
+    # auth; savepoint (view); the task, locked; its tags; savepoint (service);
+    # savepoint (save); change stamp; update task; release x3.
+    with django_assert_num_queries(11):
+        alice_client.put(tasks_url("me", task.pk), {"title": "renamed", "priority": "high"}, format="json")
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_listing_tags_costs_two_queries(alice_client, tasks_with_tags, count, django_assert_num_queries):
+    tasks_with_tags(50, per_task=count, names=TAG_NAMES[:count])
+
+    # auth; the tags with their counts (one grouped query).
+    with django_assert_num_queries(2):
+        response = alice_client.get("/api/me/tags")
+
+    assert len(response.json()) == count
+
+
+def test_bobs_tasks_add_nothing_to_alices_list(
+    alice_client, bob, tasks_with_tags, make_task, django_assert_num_queries
+):
+    tasks_with_tags(10)
+    for _ in range(30):
+        make_task(bob)
+
+    # auth; alice's page; its tags.
+    with django_assert_num_queries(3):
+        response = alice_client.get(tasks_url())
+
+    assert len(response.json()) == 10
