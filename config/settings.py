@@ -189,7 +189,10 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER_RATE", "6000/min"),
         "anon": os.environ.get("THROTTLE_ANON_RATE", "120/min"),
     },
-    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
+    # How many proxies in front append to X-Forwarded-For. Left unset (None), DRF would
+    # take the whole header as the client's identity, so a client could forge a fresh
+    # anonymous budget with every request; 0 means the socket's peer address.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

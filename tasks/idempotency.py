@@ -35,12 +35,14 @@ class KeyReused(APIException):
 
 
 def fingerprint(request) -> str:
-    """What makes two requests "the same": method, path and the parsed body."""
+    """What makes two requests "the same": the endpoint and the parsed body (the
+    path's user id may be spelt `me` or not: keys are per user anyway)."""
     data = request.data
     if hasattr(data, "lists"):  # form data: keep repeated fields
         data = dict(data.lists())
     body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
+    endpoint = request.resolver_match.view_name if request.resolver_match else request.path
+    return hashlib.sha256(f"{request.method} {endpoint}\n".encode() + body).hexdigest()
 
 
 def run_once(request, *, user_id: str, work: Callable[[], Response]) -> Response:

@@ -49,16 +49,22 @@ class TaskQuerySet(models.QuerySet["Task"]):
     # Every write path (API, admin, shell) goes through these, so incremental sync
     # sees each change and each deletion.
     def update(self, **fields) -> int:
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             fields.setdefault("change_seq", next_change_seq())
             return super().update(**fields)
 
     update.alters_data = True  # type: ignore[attr-defined]
 
     def delete(self):
-        with transaction.atomic(using=self.db):
-            TaskTombstone.record(self)
-            return super().delete()
+        if self.query.is_sliced:
+            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
+        with transaction.atomic(using=self.db, savepoint=False):
+            # Decide once which rows go: re-running the filter for the tombstones and
+            # again for the delete could pick up a row another transaction committed in
+            # between (a task completed during clear-completed) and delete it unreported.
+            doomed = Task.objects.using(self.db).filter(pk__in=list(self.values_list("pk", flat=True)))
+            TaskTombstone.record(doomed)
+            return super(TaskQuerySet, doomed).delete()
 
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
@@ -123,7 +129,7 @@ class Task(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             self.change_seq = next_change_seq()
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
@@ -131,7 +137,7 @@ class Task(models.Model):
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             TaskTombstone.record(Task.objects.filter(pk=self.pk))
             return super().delete(*args, **kwargs)
 
@@ -165,6 +171,15 @@ class TagQuerySet(models.QuerySet["Tag"]):
     def with_counts(self) -> TagQuerySet:
         return self.annotate(count=models.Count("tasks")).filter(count__gt=0).order_by("name")
 
+    def delete(self):
+        with transaction.atomic(using=self.db, savepoint=False):
+            # Their tasks lose the tags: a change for incremental sync and the ETags.
+            Task.objects.using(self.db).filter(tags__in=self).update()
+            return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
 
 class Tag(models.Model):
     """A label of one user's tasks; the same name of two users is two tags."""
@@ -183,6 +198,18 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # A renamed or deleted tag changes how its tasks look (admin, shell): stamp them, so
+    # that incremental sync sends them again and their ETags change.
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
+            Task.objects.using(self._state.db).filter(tags=self).update()
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            Task.objects.using(kwargs.get("using") or self._state.db).filter(tags=self).update()
+            return super().delete(*args, **kwargs)
 
     @classmethod
     def resolve(cls, *, user_id: str, names: Iterable[str]) -> list[Tag]:

@@ -15,16 +15,18 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
-def _matches(header: str, task: Task) -> bool:
+def _matches(header: str, task: Task, *, weak: bool) -> bool:
+    """RFC 9110: If-None-Match compares weakly (W/ ignored), If-Match strongly."""
     tags = parse_etags(header)
-    # Weak comparison for If-None-Match is allowed; our tags are strong, so strip W/.
-    return "*" in tags or task.etag in {tag.removeprefix("W/") for tag in tags}
+    if weak:
+        tags = [tag.removeprefix("W/") for tag in tags]
+    return "*" in tags or task.etag in tags
 
 
 def is_not_modified(request, task: Task) -> bool:
     """True when the client's cached copy (If-None-Match) is still current."""
     header = request.headers.get("If-None-Match")
-    return bool(header) and _matches(header, task)
+    return bool(header) and _matches(header, task, weak=True)
 
 
 def require_current(request, task: Task) -> None:
@@ -34,5 +36,5 @@ def require_current(request, task: Task) -> None:
     write slips in between this check and the update.
     """
     header = request.headers.get("If-Match")
-    if header and not _matches(header, task):
+    if header and not _matches(header, task, weak=False):
         raise PreconditionFailed()

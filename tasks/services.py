@@ -9,7 +9,7 @@ from tasks.models import Tag, Task
 _UNSET = object()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def create_task(
     *, user_id: str, tag_names: list[str] | None = None, completed: bool = False, **fields
 ) -> Task:
@@ -21,7 +21,7 @@ def create_task(
     return task
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def update_task(task: Task, *, tag_names=_UNSET, completed=_UNSET, **fields) -> Task:
     """Change the given fields only; the rest keep their values."""
     for name, value in fields.items():
@@ -36,7 +36,7 @@ def update_task(task: Task, *, tag_names=_UNSET, completed=_UNSET, **fields) -> 
     return task
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def set_completion(task: Task, completed: bool | None = None) -> Task:
     """Set the completion state, or toggle it when `completed` is None."""
     task.set_completed(not task.completed if completed is None else completed)

@@ -1,0 +1,129 @@
+"""Real server processes for the tests that need more than one: gunicorn masters,
+each with its own workers, serving the project against the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+READY_TIMEOUT = 30.0
+
+
+def served_database_url() -> str:
+    """The URL of the database pytest-django created for this run (PostgreSQL only)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or "5432"
+    return f"postgresql://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(**overrides: str) -> dict[str, str]:
+    """The production settings module, configured like the test settings (same keys,
+    same identity provider), on the test database."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST")}
+    env.pop("REDIS_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=served_database_url(),
+        CONN_MAX_AGE="0",
+        SECRET_KEY=settings.SECRET_KEY,
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        AUTH_JWT_SECRET=settings.AUTH_JWT_SECRET,
+        AUTH_JWT_ISSUER=settings.AUTH_JWT_ISSUER,
+        AUTH_JWT_AUDIENCE=settings.AUTH_JWT_AUDIENCE,
+        LOG_LEVEL="WARNING",
+    )
+    env.update(overrides)
+    return env
+
+
+class Gunicorn:
+    """One gunicorn master with its workers, started at once, waited for separately."""
+
+    def __init__(self, *, workers: int = 2, **env_overrides: str) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.log = tempfile.TemporaryFile(prefix="gunicorn-log-")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "config.wsgi",
+                "-b",
+                self.url.removeprefix("http://"),
+                "-w",
+                str(workers),
+                "--timeout",
+                "30",
+                # Load the project once in the master, then fork the workers: a faster start.
+                "--preload",
+            ],
+            cwd=PROJECT_DIR,
+            env=server_env(**env_overrides),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_until_ready(self) -> None:
+        """Poll /healthz until it answers (bounded); fail with the server's output if not."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn at {self.url} did not become ready:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.log.close()
+
+
+@contextmanager
+def gunicorn_servers(count: int = 2, **env_overrides: str) -> Iterator[list[str]]:
+    """`count` separate server processes (two workers each) on the test database;
+    yields their base URLs and stops them all afterwards."""
+    servers: list[Gunicorn] = []
+    try:
+        for _ in range(count):
+            servers.append(Gunicorn(**env_overrides))
+        for server in servers:
+            server.wait_until_ready()
+        yield [server.url for server in servers]
+    finally:
+        for server in servers:
+            server.stop()
