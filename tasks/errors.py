@@ -6,11 +6,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tasks.rendering import RequestTooLarge
+
 
 def exception_handler(exc, context):
+    exc = _from_django(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -20,6 +25,16 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+def _from_django(exc):
+    """Django's own refusals of a body (raised when DRF reads `request.body`, before any
+    parser sees it) are client errors like any other, in the same format."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge(f"Request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return exceptions.ParseError(str(exc))
+    return exc
 
 
 def flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from tasks.models import TAG_MAX_LENGTH, Priority
 
@@ -24,10 +26,29 @@ class PriorityField(serializers.ChoiceField):
         return Priority(value).label
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as text: DRF would turn `5` into `"5"`, a wrong type let through."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` in JSON; DRF would also take `0`, `"no"` or `"off"`. Form input
+    (the browsable API's) has only text, so there the usual spellings still count."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool) and not html.is_html_input(getattr(self.parent, "initial_data", None)):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
 class TagListField(serializers.ListField):
     """Tag names: trimmed, non-empty, short, without duplicates, in the order given."""
 
-    child = serializers.CharField(max_length=TAG_MAX_LENGTH)
+    child = StrictCharField(max_length=TAG_MAX_LENGTH)
 
     def __init__(self, **kwargs):
         super().__init__(max_length=MAX_TAGS_PER_TASK, **kwargs)
@@ -36,27 +57,33 @@ class TagListField(serializers.ListField):
         return list(dict.fromkeys(super().to_internal_value(data)))
 
 
+# An RFC 3339 date-time (a space allowed for the "T", as the RFC notes), the seconds
+# optional; the offset is optional here only so that leaving it out gets its own
+# message. Anything else, such as trailing spaces or control characters that Django's
+# lenient parser would skip, is refused.
+RFC3339_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
+)
+
+
 class AwareDateTimeField(serializers.DateTimeField):
     """An RFC 3339 time: the offset is required, the value is stored and shown in UTC."""
 
     default_error_messages = {
+        "format": "Use an RFC 3339 date and time with an offset, e.g. 2026-01-31T17:00:00Z.",
         "naive": "Give a UTC offset, e.g. 2026-01-31T17:00:00Z.",
         "overflow": "Date and time is out of range.",
     }
 
     def to_internal_value(self, value):
-        if isinstance(value, str):
-            parsed = _parse_iso(value)
-            if parsed is not None and parsed.tzinfo is None:
+        if not isinstance(value, datetime):
+            match = RFC3339_DATETIME.fullmatch(value) if isinstance(value, str) else None
+            if match is None:
+                self.fail("format")
+            if match["offset"] is None:
                 self.fail("naive")
         try:
             return super().to_internal_value(value)
         except OverflowError:
             self.fail("overflow")
-
-
-def _parse_iso(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

@@ -65,7 +65,13 @@ class ExternalTokenVerifier:
         user_id = claims.get(self.user_claim)
         if isinstance(user_id, int) and not isinstance(user_id, bool):
             user_id = str(user_id)
-        if not isinstance(user_id, str) or not user_id or len(user_id) > 255 or "/" in user_id:
+        # A "/" cannot be a path segment, and a NUL cannot be stored (PostgreSQL text).
+        if (
+            not isinstance(user_id, str)
+            or not user_id
+            or len(user_id) > 255
+            or any(c in user_id for c in "/\x00")
+        ):
             raise ExternalTokenError(f"Token has no usable '{self.user_claim}' claim.")
         return user_id
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance, is_serializer
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
+from rest_framework_simplejwt.views import TokenViewBase
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -19,8 +24,10 @@ ValidationErrorSerializer = inline_serializer(
         "detail": serializers.CharField(
             help_text='All messages in one sentence, e.g. "title: This field may not be blank."'
         ),
+        # Absent when the body as a whole cannot be read (malformed JSON): there is no field to name.
         "errors": serializers.DictField(
             child=serializers.ListField(child=serializers.CharField()),
+            required=False,
             help_text="Messages per field; nested fields are joined with dots (`tags.0`).",
         ),
     },
@@ -51,7 +58,8 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    # The rule tasks.idempotency enforces (400 otherwise).
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
     OpenApiParameter.HEADER,
     description=(
         "Any unique string (1-255 visible ASCII characters). A retry with the same key and "
@@ -88,15 +96,26 @@ class TasksAutoSchema(AutoSchema):
             parameters.append(IDEMPOTENCY_KEY)
         return parameters
 
+    def get_request_serializer(self):
+        serializer = super().get_request_serializer()
+        if self.method == "PUT" and is_serializer(serializer):
+            # PUT leaves the fields it does not send unchanged (TaskViewSet.update), as
+            # PATCH does: the same body schema, no field and no body required.
+            serializer = copy.copy(force_instance(serializer))
+            serializer.partial = True
+        return serializer
+
     def _is_task_operation(self) -> bool:
         return self.path.rstrip("/").endswith(("{task_id}", "{task_id}/complete"))
 
     def _error_codes(self) -> list[str]:
         codes = []
-        if self.method in WRITE_METHODS or self._is_list_view():
+        if self.method in WRITE_METHODS or self._is_list_view() or self._has_query_parameters():
             codes.append("400")
         if self.get_auth():
             codes += ["401", "403"]
+        elif self._is_token_endpoint():
+            codes.append("401")
         if "{task_id}" in self.path:
             codes.append("404")
             if self.method in {"PUT", "PATCH", "DELETE"}:
@@ -107,6 +126,37 @@ class TasksAutoSchema(AutoSchema):
             codes += ["413", "415"]
         codes.append("429")
         return codes
+
+    def _has_query_parameters(self) -> bool:
+        """A query parameter that cannot be read is a 400 naming it (e.g. sync's `since`)."""
+        return any(
+            isinstance(parameter, OpenApiParameter) and parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+        )
+
+    def _is_token_endpoint(self) -> bool:
+        """`POST /api/auth/token` and its refresh answer 401 to wrong credentials or a bad token."""
+        return isinstance(self.view, TokenViewBase)
+
+
+class DocumentedFilterExtension(DjangoFilterExtension):
+    """django-filter parameters whose schema is overridden (`extend_schema_field`) keep
+    their `help_text` as the description, which drf-spectacular would otherwise drop.
+    An empty value (`?priority=`) means no filter, as django-filter reads it, so the
+    parameters say `allowEmptyValue`."""
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+            parameter["allowEmptyValue"] = True
+        return parameters
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

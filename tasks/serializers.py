@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from django.db import models
 from rest_framework import serializers
 
 from tasks import services
-from tasks.fields import AwareDateTimeField, PriorityField, TagListField
+from tasks.fields import (
+    AwareDateTimeField,
+    PriorityField,
+    StrictBooleanField,
+    StrictCharField,
+    TagListField,
+)
 from tasks.models import DESCRIPTION_MAX_LENGTH, Task
 
 
 class TaskSerializer(serializers.ModelSerializer):
     """A task. Fields that are left out of a write keep their value."""
+
+    # Wrong JSON types are refused: a number is not a title, nor `0` a `completed`.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
     priority = PriorityField(required=False)
     tags = TagListField(source="tag_names", required=False)
@@ -46,7 +61,7 @@ class TaskSerializer(serializers.ModelSerializer):
 class CompletionSerializer(serializers.Serializer):
     """Body of `PATCH .../complete`: the state to set. With no body the state toggles."""
 
-    completed = serializers.BooleanField(required=False)
+    completed = StrictBooleanField(required=False)
 
     def validate(self, attrs):
         # A misspelt key (`{"complete": true}`) must not fall through to a toggle.
