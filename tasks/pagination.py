@@ -162,11 +162,15 @@ class KeysetPagination(BasePagination):
         return int(raw)
 
     @staticmethod
-    def _encode(task, ordering: Ordering) -> str:
-        value = getattr(task, ordering.field)
+    def _encode(row, ordering: Ordering) -> str:
+        """The cursor after `row`: a Task, or a dict of its values."""
+        if isinstance(row, dict):
+            value, task_id = row[ordering.field], row["id"]
+        else:
+            value, task_id = getattr(row, ordering.field), row.pk
         if isinstance(value, datetime):
             value = value.isoformat()
-        return signing.dumps([str(ordering), value, str(task.pk)], salt=CURSOR_SALT, compress=True)
+        return signing.dumps([str(ordering), value, str(task_id)], salt=CURSOR_SALT, compress=True)
 
     @staticmethod
     def _decode(cursor: str, ordering: Ordering) -> tuple[Any, UUID]:
