@@ -14,6 +14,7 @@ def create_task(
     *, user_id: str, tag_names: list[str] | None = None, completed: bool = False, **fields
 ) -> Task:
     task = Task(user_id=user_id, **fields)
+    task.updated_at = task.created_at
     task.set_completed(completed)
     task.save()
     if tag_names:

@@ -5,6 +5,7 @@ and no user exists yet. It refuses to run with DEBUG off: production accounts ar
 made with `createsuperuser`, never with a password someone else has seen.
 """
 
+import os
 import secrets
 
 from django.conf import settings
@@ -27,11 +28,12 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
+        base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
         banner = "=" * 64
         self.stdout.write(
             self.style.SUCCESS(
                 f"{banner}\nDevelopment account created (shown only this once):\n"
                 f"  username: {username}\n  password: {password}\n"
-                f"Log in at http://127.0.0.1:8000/admin/ or http://127.0.0.1:8000/api-auth/login/\n{banner}"
+                f"Log in at {base}/admin/ or {base}/api-auth/login/\n{banner}"
             )
         )
