@@ -40,7 +40,7 @@ class StrictBooleanField(serializers.BooleanField):
     (the browsable API's) has only text, so there the usual spellings still count."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, bool) and not html.is_html_input(getattr(self.parent, "initial_data", None)):
+        if not isinstance(data, bool) and not _is_form_input(self):
             self.fail("invalid", input=data)
         return super().to_internal_value(data)
 
@@ -81,9 +81,16 @@ class AwareDateTimeField(serializers.DateTimeField):
             match = RFC3339_DATETIME.fullmatch(value) if isinstance(value, str) else None
             if match is None:
                 self.fail("format")
-            if match["offset"] is None:
+            # A browser's datetime-local input has no offset: the browsable API's form
+            # times are taken as UTC. JSON clients must say what they mean.
+            if match["offset"] is None and not _is_form_input(self):
                 self.fail("naive")
         try:
             return super().to_internal_value(value)
         except OverflowError:
             self.fail("overflow")
+
+
+def _is_form_input(field: serializers.Field) -> bool:
+    """Whether the field's data came from an HTML form (text only) rather than JSON."""
+    return html.is_html_input(getattr(field.parent, "initial_data", None))

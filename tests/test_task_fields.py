@@ -186,3 +186,16 @@ def test_bob_cannot_set_fields_on_alices_task(alice, bob_client, make_task):
     assert response.status_code == HTTPStatus.NOT_FOUND
     task.refresh_from_db()
     assert task.priority == 0
+
+
+def test_a_due_time_from_the_browsable_apis_form_is_taken_as_utc(alice, client):
+    client.force_login(alice)
+
+    response = client.post(
+        tasks_url("me"),
+        {"title": "From the form", "due_at": "2026-12-01T17:00"},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == HTTPStatus.CREATED
+    assert response.json()["due_at"] == "2026-12-01T17:00:00Z"
