@@ -33,6 +33,11 @@ class TaskAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"{changed} task(s) reopened.", messages.SUCCESS)
 
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The tags were just saved through the relation: bring the task's copy up to date.
+        form.instance.refresh_tag_names()
+
     def save_model(self, request, obj: Task, form, change: bool) -> None:
         if "completed" in form.changed_data:
             completed = obj.completed

@@ -36,10 +36,6 @@ class TaskQuerySet(models.QuerySet["Task"]):
         """The one way to reach a user's tasks: every API query starts here."""
         return self.filter(user_id=user_id)
 
-    def with_tags(self) -> TaskQuerySet:
-        """Fetch all tags of the listed tasks in one extra query, whatever their number."""
-        return self.prefetch_related(models.Prefetch("tags", queryset=Tag.objects.order_by("name")))
-
     def overdue(self, now=None) -> TaskQuerySet:
         return self.filter(completed=False, due_at__lt=now or timezone.now())
 
@@ -83,6 +79,10 @@ class Task(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField("Tag", related_name="tasks", blank=True)
+    # The tags' names, sorted: a copy of `tags` written in the same transaction (see
+    # set_tags), so that reading a task or a page of them needs no join. The relation
+    # stays the truth for filtering by tag and counting tags.
+    tag_names = models.JSONField(default=list, db_default=models.Value("[]"), editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     # Stamp of the transaction that last wrote the row (see change_clock); drives
@@ -158,21 +158,20 @@ class Task(models.Model):
     def touch(self) -> None:
         self.updated_at = timezone.now()
 
-    @property
-    def tag_names(self) -> list[str]:
-        """Names of the tags, from the prefetch when there is one (see `with_tags`)."""
-        return [tag.name for tag in self.tags.all()]
+    def set_tags(self, names: list[str]) -> None:
+        """Label this saved task with exactly these tags, creating the owner's missing ones.
+        Call it within the task's write transaction; it saves `tag_names`."""
+        self.tags.set(Tag.resolve(user_id=self.user_id, names=names))
+        self.refresh_tag_names(names)
 
-    @classmethod
-    def tag_names_by_task(cls, task_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-        """The tag names of each of these tasks, sorted, in one query (for plain rows,
-        which have no prefetch). Tasks without tags are left out."""
-        names: dict[uuid.UUID, list[str]] = {}
-        if task_ids:
-            links = cls.tags.through.objects.filter(task_id__in=task_ids)
-            for task_id, name in links.order_by("tag__name").values_list("task_id", "tag__name"):
-                names.setdefault(task_id, []).append(name)
-        return names
+    def refresh_tag_names(self, names: list[str] | None = None) -> None:
+        """Write the copy of the tag names (read from the relation unless given)."""
+        if names is None:
+            names = list(self.tags.values_list("name", flat=True))
+        sorted_names = sorted(set(names))
+        if sorted_names != self.tag_names:
+            self.tag_names = sorted_names
+            self.save(update_fields=["tag_names"])
 
 
 class TagQuerySet(models.QuerySet["Tag"]):
@@ -184,9 +183,12 @@ class TagQuerySet(models.QuerySet["Tag"]):
 
     def delete(self):
         with transaction.atomic(using=self.db, savepoint=False):
-            # Their tasks lose the tags: a change for incremental sync and the ETags.
-            Task.objects.using(self.db).filter(tags__in=self).update()
-            return super().delete()
+            # Their tasks lose the tags: a change for their copies, sync and ETags.
+            tasks = list(Task.objects.using(self.db).filter(tags__in=self).distinct())
+            deleted = super().delete()
+            for task in tasks:
+                task.refresh_tag_names()
+            return deleted
 
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
@@ -215,12 +217,16 @@ class Tag(models.Model):
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
-            Task.objects.using(self._state.db).filter(tags=self).update()
+            for task in Task.objects.using(self._state.db).filter(tags=self):
+                task.refresh_tag_names()
 
     def delete(self, *args, **kwargs):
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            Task.objects.using(kwargs.get("using") or self._state.db).filter(tags=self).update()
-            return super().delete(*args, **kwargs)
+            tasks = list(Task.objects.using(kwargs.get("using") or self._state.db).filter(tags=self))
+            deleted = super().delete(*args, **kwargs)
+            for task in tasks:
+                task.refresh_tag_names()
+            return deleted
 
     @classmethod
     def resolve(cls, *, user_id: str, names: Iterable[str]) -> list[Tag]:

@@ -1,15 +1,15 @@
 """The JSON shape of a task, built directly for the list endpoint's hot path.
 
 `TaskSerializer` stays the definition of the wire format (and serves the browsable
-API and the schema). For a page of up to 1,000 tasks, building model instances and
-walking the serializer's fields for every row costs several times the query itself,
-so lists rendered as JSON read plain rows (`COLUMNS`) and their tag names in one
-more query, and format them here; a test holds the two paths to the same output.
+API and the schema). Building model instances and walking the serializer's fields
+for every row costs several times the query itself, so JSON responses are built
+here from plain rows (`COLUMNS`, or a task's attributes); a test holds the two
+paths to the same output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ COLUMNS = (
     "description",
     "completed",
     "priority",
+    "tag_names",
     "due_at",
     "completed_at",
     "created_at",
@@ -38,8 +39,8 @@ def _timestamp(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def task_as_json(row: Mapping[str, Any], tags: list[str]) -> dict[str, Any]:
-    """What TaskSerializer gives for the task in `row` (its COLUMNS) with these tags."""
+def task_as_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What TaskSerializer gives for the task in `row` (its COLUMNS)."""
     return {
         "id": str(row["id"]),
         "user_id": row["user_id"],
@@ -47,7 +48,7 @@ def task_as_json(row: Mapping[str, Any], tags: list[str]) -> dict[str, Any]:
         "description": row["description"],
         "completed": row["completed"],
         "priority": _PRIORITY_NAMES[row["priority"]],
-        "tags": tags,
+        "tags": row["tag_names"],
         "due_at": _timestamp(row["due_at"]),
         "completed_at": _timestamp(row["completed_at"]),
         "created_at": _timestamp(row["created_at"]),
@@ -55,8 +56,5 @@ def task_as_json(row: Mapping[str, Any], tags: list[str]) -> dict[str, Any]:
     }
 
 
-def tasks_as_json(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The rows as JSON-ready dicts, in their order (runs one query for the tags)."""
-    rows = list(rows)
-    tags = Task.tag_names_by_task([row["id"] for row in rows])
-    return [task_as_json(row, tags.get(row["id"], [])) for row in rows]
+def task_row(task: Task) -> dict[str, Any]:
+    return {column: getattr(task, column) for column in COLUMNS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from tasks.models import Tag, Task
+from tasks.models import Task
 
 _UNSET = object()
 
@@ -13,12 +13,12 @@ _UNSET = object()
 def create_task(
     *, user_id: str, tag_names: list[str] | None = None, completed: bool = False, **fields
 ) -> Task:
-    task = Task(user_id=user_id, **fields)
+    task = Task(user_id=user_id, tag_names=sorted(set(tag_names or [])), **fields)
     task.updated_at = task.created_at
     task.set_completed(completed)
     task.save()
     if tag_names:
-        task.tags.set(Tag.resolve(user_id=user_id, names=tag_names))
+        task.set_tags(tag_names)
     return task
 
 
@@ -29,11 +29,12 @@ def update_task(task: Task, *, tag_names=_UNSET, completed=_UNSET, **fields) -> 
         setattr(task, name, value)
     if completed is not _UNSET:
         task.set_completed(completed)
+    if tag_names is not _UNSET:
+        task.tag_names = sorted(set(tag_names))  # written with the row; set_tags then agrees
     task.touch()
     task.save()
     if tag_names is not _UNSET:
-        # set() also drops the prefetched tags, so the response shows the new ones.
-        task.tags.set(Tag.resolve(user_id=task.user_id, names=tag_names))
+        task.set_tags(tag_names)
     return task
 
 

@@ -67,7 +67,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Task]:
         # The only place tasks are looked up: every action below goes through it.
-        return Task.objects.for_owner(self.owner_id).with_tags()
+        return Task.objects.for_owner(self.owner_id)
 
     def get_object(self, *, for_update: bool = False) -> Task:
         """The caller's task named in the path; locked for the rest of the transaction
@@ -90,13 +90,16 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         if isinstance(request.accepted_renderer, JSONRenderer):
             # The hot path: plain rows, formatted by tasks.representation.
-            page = self.paginate_queryset(queryset.prefetch_related(None).values(*representation.COLUMNS))
-            return self.get_paginated_response(representation.tasks_as_json(page))
+            page = self.paginate_queryset(queryset.values(*representation.COLUMNS))
+            return self.get_paginated_response([representation.task_as_json(row) for row in page])
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
-        data = self.get_serializer(task).data
+        if isinstance(self.request.accepted_renderer, JSONRenderer):
+            data = representation.task_as_json(representation.task_row(task))
+        else:
+            data = TaskSerializer(task, context=self.get_serializer_context()).data
         return Response(data, status=status_code, headers={"ETag": task.etag})
 
     def retrieve(self, request, *args, **kwargs):
@@ -148,9 +151,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         task = self.get_object(for_update=True)
         preconditions.require_current(request, task)
         services.set_completion(task, body.validated_data.get("completed"))
-        return Response(
-            TaskSerializer(task, context=self.get_serializer_context()).data, headers={"ETag": task.etag}
-        )
+        return self.task_response(task)
 
     @extend_schema(
         summary="Delete all completed tasks",

@@ -23,8 +23,8 @@ def tasks(alice, bob, make_task):
         "today": make_task(bob, title="Call mum", due_at=timezone.now()),
         "later": make_task(bob, title="Plan trip", due_at=timezone.now() + timedelta(days=400)),
     }
-    made["today"].tags.set(Tag.resolve(user_id=str(bob.pk), names=["work"]))
-    made["milk"].tags.set(Tag.resolve(user_id=str(alice.pk), names=["work"]))
+    made["today"].set_tags(["work"])
+    made["milk"].set_tags(["work"])
     return made
 
 

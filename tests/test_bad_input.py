@@ -33,7 +33,7 @@ MAX_BODY = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 def task(alice, make_task) -> Task:
     """The task that every PUT, PATCH and complete below aims at."""
     task = make_task(alice, title="Water the plants", description="Twice a week")
-    task.tags.set(Tag.resolve(user_id=str(alice.pk), names=["home", "garden"]))
+    task.set_tags(["home", "garden"])
     return task
 
 

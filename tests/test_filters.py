@@ -6,7 +6,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
-from tasks.models import Priority, Tag, Task
+from tasks.models import Priority, Task
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def tagged(alice, make_task):
 
     def make(title: str, *tags: str, **fields) -> Task:
         task = make_task(alice, title=title, **fields)
-        task.tags.set(Tag.resolve(user_id=str(alice.pk), names=tags))
+        task.set_tags(tags)
         return task
 
     return make

@@ -65,7 +65,7 @@ def bobs_task(bob, make_task) -> Task:
     """Bob's open, tagged task, next to a completed one that clear-completed would delete."""
     make_task(bob, title="Bob's done", completed=True)
     task = make_task(bob, title="Bob's open", description="private")
-    task.tags.set(Tag.resolve(user_id=str(bob.pk), names=["bob-only"]))
+    task.set_tags(["bob-only"])
     return task
 
 

@@ -99,3 +99,18 @@ def test_tags_need_authentication(alice, anon_client):
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert "WWW-Authenticate" in response.headers
+
+
+def test_renaming_or_deleting_a_tag_in_the_admin_shows_on_its_tasks(alice, alice_client, make_task):
+    task = make_task(alice, title="labelled")
+    task.set_tags(["work", "home"])
+    work = Tag.objects.get(user_id=str(alice.pk), name="work")
+
+    work.name = "job"
+    work.save()
+    renamed = alice_client.get(tasks_url(alice.pk, task.pk)).json()["tags"]
+    Tag.objects.filter(pk=work.pk).delete()
+    deleted = alice_client.get(tasks_url(alice.pk)).json()[0]["tags"]
+
+    assert renamed == ["home", "job"]
+    assert deleted == ["home"]
