@@ -81,9 +81,10 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         queryset = self.get_queryset()
         if for_update:
             queryset = queryset.select_for_update(of=("self",))
-        task = queryset.filter(pk=task_id).first()
-        if task is None:
-            raise NotFound("Task not found")
+        try:
+            task = queryset.get(pk=task_id)  # get() drops the list ordering: a plain key lookup
+        except Task.DoesNotExist:
+            raise NotFound("Task not found") from None
         self.check_object_permissions(self.request, task)
         return task
 
