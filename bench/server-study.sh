@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Server-choice study: the project served by several WSGI/ASGI servers, each compared
+# interleaved against the same earlier backend (bench/run.sh with WEB_CMD), so every
+# configuration gets a B/A ratio against the same reference. Results: bench/results/server-*.txt
+#
+#   bench/server-study.sh [CONFIG ...]      (default: all below; data must be loaded once:
+#                                            bench/run.sh runs first without --skip-load)
+#   bench/server-study.sh --against CONFIG_A CONFIG ...
+#                                           head-to-head: side A is the project served by
+#                                           CONFIG_A instead of the earlier backend
+#                                           (results: bench/results/h2h-A-vs-B.txt)
+# env: as bench/run.sh (DURATION=8 ROUNDS=3 SCENARIOS="list get toggle mixed" by default here)
+#      STUDY_VENV: a venv with the project's requirements plus granian and uvicorn[standard]
+#      (default /tmp/bench-venv-extra, built here if missing; nothing is added to requirements/)
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+export DURATION="${DURATION:-8}" ROUNDS="${ROUNDS:-3}" SCENARIOS="${SCENARIOS:-list get toggle mixed}"
+STUDY_VENV="${STUDY_VENV:-/tmp/bench-venv-extra}"
+if [[ ! -x "$STUDY_VENV/bin/granian" || ! -x "$STUDY_VENV/bin/uvicorn" ]]; then
+  python3 -m venv "$STUDY_VENV"
+  "$STUDY_VENV/bin/pip" install -q -r "$REPO/requirements/base.txt" granian 'uvicorn[standard]'
+fi
+export WEB_VENV="$STUDY_VENV"
+
+B='--bind 127.0.0.1:$PORT --forwarded-allow-ips "*"'
+declare -A CMD=(
+  [gunicorn-sync-2]="gunicorn config.wsgi $B --workers 2"
+  [gunicorn-sync-3]="gunicorn config.wsgi $B --workers 3"
+  [gunicorn-sync-4]="gunicorn config.wsgi $B --workers 4"
+  [gunicorn-gthread-2x4]="gunicorn config.wsgi $B --workers 2 --threads 4"
+  [granian-wsgi-2x4]='granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 2 --blocking-threads 4 --no-access-log --log-level warning config.wsgi:application'
+  [uvicorn-asgi-2]='uvicorn config.asgi:application --host 127.0.0.1 --port $PORT --workers 2 --no-access-log --log-level warning'
+)
+ORDERED=(gunicorn-sync-2 gunicorn-sync-3 gunicorn-sync-4 gunicorn-gthread-2x4 granian-wsgi-2x4 uvicorn-asgi-2)
+AGAINST=""
+if [[ ${1:-} == --against ]]; then
+  AGAINST=${2:?--against needs a config}; shift 2
+  [[ -n "${CMD[$AGAINST]:-}" ]] || { echo "unknown config $AGAINST; known: ${!CMD[*]}" >&2; exit 2; }
+fi
+(($#)) && ORDERED=("$@")
+for name in "${ORDERED[@]}"; do
+  [[ -n "${CMD[$name]:-}" ]] || { echo "unknown config $name; known: ${!CMD[*]}" >&2; exit 2; }
+  echo "=== $name: ${CMD[$name]}"
+  if [[ -n $AGAINST ]]; then
+    NAME_A="$AGAINST" A_WEB_CMD="${CMD[$AGAINST]}" NAME_B="$name" WEB_CMD="${CMD[$name]}" \
+      "$HERE/run.sh" --skip-load --save "h2h-$AGAINST-vs-$name"
+  else
+    NAME_B="$name" WEB_CMD="${CMD[$name]}" "$HERE/run.sh" --skip-load --save "server-$name"
+  fi
+done
