@@ -36,9 +36,6 @@ class TaskQuerySet(models.QuerySet["Task"]):
         """The one way to reach a user's tasks: every API query starts here."""
         return self.filter(user_id=user_id)
 
-    def overdue(self, now=None) -> TaskQuerySet:
-        return self.filter(completed=False, due_at__lt=now or timezone.now())
-
     def changed_since(self, change_seq: int) -> TaskQuerySet:
         return self.filter(change_seq__gte=change_seq)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from http import HTTPStatus
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from tasks.models import IdempotencyRecord, Task
@@ -228,3 +230,15 @@ def test_a_stranger_cannot_use_a_key_on_the_owners_path(alice, bob_client):
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert not IdempotencyRecord.objects.exists()
     assert owned_by(alice) == 0
+
+
+def test_the_prune_command_deletes_only_expired_records(alice):
+    IdempotencyRecord.objects.create(user_id=str(alice.pk), key="fresh", fingerprint="x")
+    old = IdempotencyRecord.objects.create(user_id=str(alice.pk), key="old", fingerprint="x")
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    out = StringIO()
+
+    call_command("prune_idempotency_keys", stdout=out)
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+    assert "Deleted 1" in out.getvalue()
