@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from tasks import idempotency, preconditions, representation, services
-from tasks.filters import TaskFilter, TaskFilterBackend
+from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 from tasks.pagination import KeysetPagination
 from tasks.permissions import IsPathOwner
@@ -61,7 +61,6 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     """A user's tasks."""
 
     serializer_class = TaskSerializer
-    filter_backends = [TaskFilterBackend]
     filterset_class = TaskFilter
     pagination_class = KeysetPagination
     lookup_url_kwarg = "task_id"
