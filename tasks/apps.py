@@ -8,3 +8,6 @@ class TasksConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI description of the bearer-token scheme.
         from tasks import schema  # noqa: F401
+        from tasks.postgres import connect_signal
+
+        connect_signal()
