@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import jwt
+import base64
+import binascii
+
+import orjson
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -32,11 +35,10 @@ class BearerTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid Authorization header: expected 'Bearer <token>'.")
         try:
             token = parts[1].decode("ascii")
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except (UnicodeDecodeError, jwt.InvalidTokenError):
+        except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Token is malformed.") from None
 
-        if "token_type" in claims:
+        if "token_type" in unverified_claims(token):
             return self._authenticate_issued(token)
         return self._authenticate_external(token)
 
@@ -60,3 +62,15 @@ class BearerTokenAuthentication(BaseAuthentication):
             return ExternalUser(verifier.user_id(token)), token
         except ExternalTokenError as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from None
+
+
+def unverified_claims(token: str) -> dict:
+    """A JWT's payload, not yet checked: only to tell who issued it, before verifying it."""
+    try:
+        _header, payload, _signature = token.split(".")
+        claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):  # also orjson.JSONDecodeError, a ValueError
+        raise exceptions.AuthenticationFailed("Token is malformed.") from None
+    if not isinstance(claims, dict):
+        raise exceptions.AuthenticationFailed("Token is malformed.")
+    return claims

@@ -7,16 +7,58 @@ when a token names a key id the cache does not know.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from functools import lru_cache
 
 import jwt
 from django.conf import settings
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+# Seconds a token is still accepted past its `exp` (clock skew between machines).
+LEEWAY = 30
 
 
 class ExternalTokenError(Exception):
     """The token is not one the configured identity provider signed, or not valid now."""
+
+
+class RecentlyVerifiedTokens:
+    """Tokens this process verified lately, each with the user id it names.
+
+    A client sends the same token with every request until it expires; checking its
+    signature and claims again each time was a tenth of the CPU of a request. An entry
+    is forgotten at the token's own expiry (as `jwt.decode` would judge it) or after
+    `max_age` seconds, whichever comes first, so a key withdrawn from the JWKS stops
+    working here no later than the key set cache (300 s) lets it anyway.
+    """
+
+    def __init__(
+        self, *, max_entries: int = 10_000, max_age: float = 60, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self.clock = clock
+        self._entries: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> str | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        user_id, valid_until = entry
+        if self.clock() >= valid_until:
+            self._entries.pop(token, None)
+            return None
+        return user_id
+
+    def add(self, token: str, user_id: str, *, expires_at: float) -> None:
+        valid_until = min(expires_at + LEEWAY, self.clock() + self.max_age)
+        with self._lock:
+            while len(self._entries) >= self.max_entries:
+                del self._entries[next(iter(self._entries))]  # the oldest entry
+            self._entries[token] = (user_id, valid_until)
 
 
 class ExternalTokenVerifier:
@@ -36,6 +78,7 @@ class ExternalTokenVerifier:
         self.issuer = issuer or None
         self.audience = audience or None
         self.user_claim = user_claim
+        self.recently_verified = RecentlyVerifiedTokens()
 
     @property
     def enabled(self) -> bool:
@@ -43,6 +86,14 @@ class ExternalTokenVerifier:
 
     def user_id(self, token: str) -> str:
         """Verify the token and return the user id it names; raise ExternalTokenError if not."""
+        user_id = self.recently_verified.get(token)
+        if user_id is None:
+            claims = self._verified_claims(token)
+            user_id = self._user_id_in(claims)
+            self.recently_verified.add(token, user_id, expires_at=int(claims["exp"]))  # as jwt.decode read it
+        return user_id
+
+    def _verified_claims(self, token: str) -> dict:
         key, algorithm = self._key_for(token)
         try:
             claims = jwt.decode(
@@ -52,7 +103,7 @@ class ExternalTokenVerifier:
                 issuer=self.issuer,
                 audience=self.audience,
                 options={"require": ["exp"], "verify_aud": self.audience is not None},
-                leeway=30,
+                leeway=LEEWAY,
             )
         except jwt.ExpiredSignatureError as exc:
             raise ExternalTokenError("Token has expired.") from exc
@@ -62,6 +113,9 @@ class ExternalTokenVerifier:
             raise ExternalTokenError("Token has the wrong audience.") from exc
         except jwt.InvalidTokenError as exc:
             raise ExternalTokenError("Token is invalid.") from exc
+        return claims
+
+    def _user_id_in(self, claims: dict) -> str:
         user_id = claims.get(self.user_claim)
         if isinstance(user_id, int) and not isinstance(user_id, bool):
             user_id = str(user_id)
