@@ -9,7 +9,7 @@
 #    --seed, so the same user ids and task UUIDs), ANALYZEd;
 # 3. mints an HS256 token per user (shared/bench/mint-tokens.py) signed with
 #    AUTH_JWT_SECRET, which the project verifies as an external identity provider's;
-# 4. serves the project with the Procfile's `web:` command (gunicorn, DEBUG=0, SECRET_KEY
+# 4. serves the project with the Procfile's `web:` command (granian, DEBUG=0, SECRET_KEY
 #    set, plain HTTP on loopback) and the earlier backend (shared/bench/servers/seed-fastapi);
 # 5. runs shared/bench/compare.sh between them (A = earlier backend, B = this project:
 #    B/A > 1 means this project is faster) and prints the table;
@@ -126,7 +126,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Each server was started with setsid, so its pid is its process group: TERM the whole
-# group (gunicorn/uvicorn master and workers), then KILL whatever is left after 10 s.
+# group (server master and workers), then KILL whatever is left after 10 s.
 stop_servers() {
   local pid port
   for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done

@@ -10,16 +10,16 @@
 #                                           CONFIG_A instead of the earlier backend
 #                                           (results: bench/results/h2h-A-vs-B.txt)
 # env: as bench/run.sh (DURATION=8 ROUNDS=3 SCENARIOS="list get toggle mixed" by default here)
-#      STUDY_VENV: a venv with the project's requirements plus granian and uvicorn[standard]
+#      STUDY_VENV: a venv with the project's requirements plus gunicorn and uvicorn[standard]
 #      (default /tmp/bench-venv-extra, built here if missing; nothing is added to requirements/)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 export DURATION="${DURATION:-8}" ROUNDS="${ROUNDS:-3}" SCENARIOS="${SCENARIOS:-list get toggle mixed}"
 STUDY_VENV="${STUDY_VENV:-/tmp/bench-venv-extra}"
-if [[ ! -x "$STUDY_VENV/bin/granian" || ! -x "$STUDY_VENV/bin/uvicorn" ]]; then
+if [[ ! -x "$STUDY_VENV/bin/gunicorn" || ! -x "$STUDY_VENV/bin/uvicorn" ]]; then
   python3 -m venv "$STUDY_VENV"
-  "$STUDY_VENV/bin/pip" install -q -r "$REPO/requirements/base.txt" granian 'uvicorn[standard]'
+  "$STUDY_VENV/bin/pip" install -q -r "$REPO/requirements/base.txt" gunicorn==27.0.1 'uvicorn[standard]'
 fi
 export WEB_VENV="$STUDY_VENV"
 

@@ -1,5 +1,5 @@
-"""Real server processes for the tests that need more than one: gunicorn masters,
-each with its own workers, serving the project against the test database."""
+"""Real server processes for the tests that need more than one: each the `Procfile`'s
+`web:` command (the production server, its own workers), on the test database."""
 
 from __future__ import annotations
 
@@ -19,8 +19,14 @@ from django.conf import settings
 from django.db import connection
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 READY_TIMEOUT = 30.0
+
+
+def procfile_web_command() -> str:
+    for line in (PROJECT_DIR / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise RuntimeError("The Procfile has no web: process")
 
 
 def served_database_url() -> str:
@@ -62,27 +68,21 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-class Gunicorn:
-    """One gunicorn master with its workers, started at once, waited for separately."""
+class ProductionServer:
+    """One server process as the Procfile starts it, with its workers; started at once,
+    waited for separately."""
 
     def __init__(self, *, workers: int = 2, **env_overrides: str) -> None:
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.log = tempfile.TemporaryFile(prefix="gunicorn-log-")  # noqa: SIM115 - closed in stop()
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = tempfile.TemporaryFile(prefix="server-log-")  # noqa: SIM115 - closed in stop()
+        env = server_env(PORT=str(port), WEB_CONCURRENCY=str(workers), **env_overrides)
+        # The server's executable is installed beside this Python.
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         self.process = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "config.wsgi",
-                "-b",
-                self.url.removeprefix("http://"),
-                "-w",
-                str(workers),
-                "--timeout",
-                "30",
-                # Load the project once in the master, then fork the workers: a faster start.
-                "--preload",
-            ],
+            ["bash", "-c", f"exec {procfile_web_command()}"],
             cwd=PROJECT_DIR,
-            env=server_env(**env_overrides),
+            env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -97,7 +97,7 @@ class Gunicorn:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"gunicorn at {self.url} did not become ready:\n{self.output()}")
+        raise RuntimeError(f"The server at {self.url} did not become ready:\n{self.output()}")
 
     def output(self) -> str:
         self.log.seek(0)
@@ -114,13 +114,13 @@ class Gunicorn:
 
 
 @contextmanager
-def gunicorn_servers(count: int = 2, **env_overrides: str) -> Iterator[list[str]]:
+def production_servers(count: int = 2, **env_overrides: str) -> Iterator[list[str]]:
     """`count` separate server processes (two workers each) on the test database;
     yields their base URLs and stops them all afterwards."""
-    servers: list[Gunicorn] = []
+    servers: list[ProductionServer] = []
     try:
         for _ in range(count):
-            servers.append(Gunicorn(**env_overrides))
+            servers.append(ProductionServer(**env_overrides))
         for server in servers:
             server.wait_until_ready()
         yield [server.url for server in servers]

@@ -18,7 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.models import IdempotencyRecord, Task
 from tests.conftest import tasks_url
-from tests.e2e.servers import gunicorn_servers
+from tests.e2e.servers import production_servers
 
 pytestmark = [
     pytest.mark.e2e,
@@ -169,7 +169,7 @@ def test_one_idempotency_key_raced_across_two_server_processes_creates_one_task(
     tally = Tally()
     body = {"title": "Raced", "tags": ["race"], "priority": "medium"}
 
-    with gunicorn_servers(2) as servers, ThreadPoolExecutor(max_workers=RACERS) as pool:
+    with production_servers(2) as servers, ThreadPoolExecutor(max_workers=RACERS) as pool:
         for round_number in range(IDEMPOTENCY_ROUNDS):
             key = f"race-{round_number}-{uuid.uuid4()}"
             at_once = threading.Barrier(RACERS, timeout=TIMEOUT)

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.models import Task
 from tests.conftest import tasks_url
-from tests.e2e.servers import gunicorn_servers
+from tests.e2e.servers import production_servers
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +123,7 @@ def test_behind_a_proxy_the_address_it_appends_is_the_client(settings, anon_clie
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the server processes need a shared database")
 def test_two_server_processes_share_one_budget_through_redis(alice):
     budget = 6
-    with gunicorn_servers(
+    with production_servers(
         2,
         REDIS_URL=os.environ["REDIS_URL"],
         CACHE_KEY_PREFIX=f"throttle-e2e-{uuid.uuid4().hex}",
