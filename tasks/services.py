@@ -27,12 +27,15 @@ def update_task(task: Task, *, tag_names=_UNSET, completed=_UNSET, **fields) -> 
     """Change the given fields only; the rest keep their values."""
     for name, value in fields.items():
         setattr(task, name, value)
+    written = {*fields, "updated_at"}
     if completed is not _UNSET:
         task.set_completed(completed)
+        written |= {"completed", "completed_at"}
     if tag_names is not _UNSET:
         task.tag_names = sorted(set(tag_names))  # written with the row; set_tags then agrees
+        written.add("tag_names")
     task.touch()
-    task.save()
+    task.save(update_fields=written)
     if tag_names is not _UNSET:
         task.set_tags(tag_names)
     return task
