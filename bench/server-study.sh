@@ -31,11 +31,13 @@ declare -A CMD=(
   [gunicorn-gthread-2x4]="gunicorn config.wsgi $B --workers 2 --threads 4"
   [gunicorn-gthread-2x1]="gunicorn config.wsgi $B --workers 2 --worker-class gthread --threads 1"
   [granian-wsgi-2x4]='granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 2 --blocking-threads 4 --no-access-log --log-level warning config.wsgi:application'
+  [granian-wsgi-3x1]='granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 3 --blocking-threads 1 --no-access-log --log-level warning config.wsgi:application'
+  [granian-wsgi-2x2]='granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 2 --blocking-threads 2 --no-access-log --log-level warning config.wsgi:application'
   [granian-wsgi-2x1]='granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 2 --blocking-threads 1 --no-access-log --log-level warning config.wsgi:application'
   [uvicorn-asgi-2]='uvicorn config.asgi:application --host 127.0.0.1 --port $PORT --workers 2 --no-access-log --log-level warning'
 )
 ORDERED=(gunicorn-sync-2 gunicorn-sync-3 gunicorn-sync-4 gunicorn-gthread-2x4 gunicorn-gthread-2x1 granian-wsgi-2x4
-  granian-wsgi-2x1 uvicorn-asgi-2)
+  granian-wsgi-2x1 granian-wsgi-2x2 granian-wsgi-3x1 uvicorn-asgi-2)
 AGAINST=""
 if [[ ${1:-} == --against ]]; then
   AGAINST=${2:?--against needs a config}; shift 2
