@@ -49,7 +49,8 @@ class RecentlyVerifiedTokens:
             return None
         user_id, valid_until = entry
         if self.clock() >= valid_until:
-            self._entries.pop(token, None)
+            with self._lock:  # add() may be walking the entries in another thread
+                self._entries.pop(token, None)
             return None
         return user_id
 
