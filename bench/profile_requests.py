@@ -7,6 +7,7 @@ Needs the data `bench/run.sh` loaded (it reads the ids file it wrote).
   .venv/bin/python bench/profile_requests.py list                  # CPU and wall ms per request
   .venv/bin/python bench/profile_requests.py toggle --queries      # the SQL of one request
   .venv/bin/python bench/profile_requests.py list --cprofile       # top functions by CPU time
+                                                  # (PROFILE_SORT=tottime: by own time)
   .venv/bin/python bench/profile_requests.py list --pyinstrument   # call tree (pip install pyinstrument
                                                                      # into a venv of your own)
 Kinds: healthz list get create update toggle.
