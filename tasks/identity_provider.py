@@ -15,6 +15,8 @@ from functools import lru_cache
 import jwt
 from django.conf import settings
 
+from tasks.principal import LOCAL_PREFIX, is_reserved
+
 ASYMMETRIC_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 # Seconds a token is still accepted past its `exp` (clock skew between machines).
 LEEWAY = 30
@@ -128,6 +130,12 @@ class ExternalTokenVerifier:
             or any(c in user_id for c in "/\x00")
         ):
             raise ExternalTokenError(f"Token has no usable '{self.user_claim}' claim.")
+        # Ids in this namespace are this service's own accounts: no provider may claim one.
+        if is_reserved(user_id):
+            raise ExternalTokenError(
+                f"Token's '{self.user_claim}' claim starts with '{LOCAL_PREFIX}', which is "
+                "reserved for this service's own accounts."
+            )
         return user_id
 
     def _key_for(self, token: str):

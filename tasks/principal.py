@@ -1,8 +1,21 @@
-"""Who is calling: every way in ends as one opaque user id string."""
+"""Who is calling: every way in ends as one opaque user id string.
+
+Ways in must never share an id: an identity provider chooses its own subjects ("1",
+"admin", anything), so a Django account's id lives in a namespace of its own,
+`local:<pk>`, that no external token may claim (tasks/identity_provider.py refuses it).
+This module owns that mapping; everything that turns a user into an owner id calls
+`principal_id`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from rest_framework.throttling import UserRateThrottle
+
+# Reserved for this service's own (Django) accounts. Migration 0004 writes the same
+# prefix literally, as a migration must not change when this code does.
+LOCAL_PREFIX = "local:"
 
 
 @dataclass(frozen=True)
@@ -10,7 +23,7 @@ class ExternalUser:
     """A user vouched for by an external identity provider's token.
 
     Such a user need not exist in Django's user table; it carries just enough of
-    the user interface for DRF (authentication checks, throttling by `pk`).
+    the user interface for DRF (authentication checks).
     """
 
     pk: str
@@ -28,6 +41,30 @@ class ExternalUser:
         return self.pk
 
 
+def local_principal_id(pk: object) -> str:
+    """The user id that owns a Django account's tasks, e.g. `local:1`."""
+    return f"{LOCAL_PREFIX}{pk}"
+
+
+def is_reserved(subject: str) -> bool:
+    """Whether an external subject would claim a local account's id (any letter case,
+    so that a case-insensitive collation could not make one match either)."""
+    return subject[: len(LOCAL_PREFIX)].lower() == LOCAL_PREFIX
+
+
 def principal_id(user) -> str:
-    """The user id that owns tasks: a Django user's primary key, or a token's subject."""
-    return str(user.pk)
+    """The user id that owns tasks: a token's subject as the provider issued it, or
+    `local:<pk>` for a Django account."""
+    if isinstance(user, ExternalUser):
+        return user.pk
+    return local_principal_id(user.pk)
+
+
+class PrincipalRateThrottle(UserRateThrottle):
+    """DRF's per-user throttle, counted per principal id rather than per `user.pk`:
+    an external subject "1" and Django account 1 share a pk, never a budget."""
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None  # the anonymous (per-IP) throttle counts these
+        return self.cache_format % {"scope": self.scope, "ident": principal_id(request.user)}

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.identity_provider import configured_verifier
 from tasks.models import Task
+from tasks.principal import principal_id
 
 CAROL_ID = "idp|carol-7f3a"
 
@@ -85,7 +86,7 @@ def carol_client(external_token) -> APIClient:
 @pytest.fixture
 def make_task() -> Callable[..., Task]:
     def make(owner, **fields) -> Task:
-        user_id = owner if isinstance(owner, str) else str(owner.pk)
+        user_id = owner if isinstance(owner, str) else principal_id(owner)
         fields.setdefault("title", "A task")
         return Task.objects.create(user_id=user_id, **fields)
 

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from tasks.principal import principal_id
 from tests.conftest import bearer_client, tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_the_refresh_token_buys_a_new_working_access_token(alice, anon_client):
     assert response.status_code == HTTPStatus.OK
     access = response.json()["access"]
     assert AccessToken(access)["user_id"] == str(alice.pk)
-    assert bearer_client(access).get(tasks_url(alice.pk)).status_code == HTTPStatus.OK
+    assert bearer_client(access).get(tasks_url(principal_id(alice))).status_code == HTTPStatus.OK
 
 
 def test_a_refresh_token_is_not_accepted_as_an_access_token(alice):
@@ -86,7 +87,7 @@ def test_a_token_whose_payload_names_bob_instead_of_alice_gets_401(alice, bob, m
     claims = json.loads(b64url_decode(payload)) | {"user_id": str(bob.pk)}
     forged = b64url(json.dumps(claims).encode())
 
-    response = bearer_client(f"{header}.{forged}.{signature}").get(tasks_url(bob.pk))
+    response = bearer_client(f"{header}.{forged}.{signature}").get(tasks_url(principal_id(bob)))
 
     assert_unauthorized(response)
     assert "Bob's secret" not in response.content.decode()

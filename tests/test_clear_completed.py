@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from tasks.models import Task
+from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_the_cleared_tasks_tags_stop_counting(alice, alice_client):
 def test_bob_gets_403_clearing_alices_tasks(alice, bob_client, make_task):
     make_task(alice, completed=True)
 
-    response = bob_client.post(tasks_url(alice.pk, suffix="/clear-completed"))
+    response = bob_client.post(tasks_url(principal_id(alice), suffix="/clear-completed"))
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert Task.objects.count() == 1

@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from tasks.models import Task
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_bob_gets_404_completing_alices_task(bob_client, task):
 
 
 def test_bob_gets_403_on_alices_path(alice, bob_client, task):
-    response = bob_client.patch(tasks_url(alice.pk, task.pk, "/complete"))
+    response = bob_client.patch(tasks_url(principal_id(alice), task.pk, "/complete"))
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     task.refresh_from_db()

@@ -7,6 +7,7 @@ import pytest
 
 from tasks import services
 from tasks.models import Priority, Task
+from tasks.principal import principal_id
 from tasks.representation import COLUMNS, task_as_json, task_row
 from tasks.serializers import TaskSerializer
 from tests.conftest import tasks_url
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def varied_tasks(alice):
-    owner = str(alice.pk)
+    owner = principal_id(alice)
     plus_five = timezone(timedelta(hours=5))
     services.create_task(user_id=owner, title="plain")
     services.create_task(
@@ -38,7 +39,7 @@ def varied_tasks(alice):
 
 
 def test_each_task_renders_as_the_serializer_renders_it(alice, varied_tasks):
-    tasks = Task.objects.for_owner(str(alice.pk))
+    tasks = Task.objects.for_owner(principal_id(alice))
 
     expected = [dict(item) for item in TaskSerializer(tasks, many=True).data]
 
@@ -49,10 +50,10 @@ def test_each_task_renders_as_the_serializer_renders_it(alice, varied_tasks):
 def test_the_list_endpoint_returns_what_the_serializer_returns_in_the_same_order(
     alice, alice_client, varied_tasks
 ):
-    response = alice_client.get(tasks_url(alice.pk))
+    response = alice_client.get(tasks_url(principal_id(alice)))
 
     assert response.status_code == HTTPStatus.OK
-    expected = TaskSerializer(Task.objects.for_owner(str(alice.pk)), many=True).data
+    expected = TaskSerializer(Task.objects.for_owner(principal_id(alice)), many=True).data
     assert response.json() == [dict(item) for item in expected]
     assert len(response.json()) == 4
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tasks.models import IdempotencyRecord, Task
+from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def post(client, body, key=KEY, url=None):
 
 
 def owned_by(user) -> int:
-    return Task.objects.filter(user_id=user if isinstance(user, str) else str(user.pk)).count()
+    return Task.objects.filter(user_id=user if isinstance(user, str) else principal_id(user)).count()
 
 
 def test_a_retry_with_the_same_key_and_body_returns_the_first_response_and_creates_nothing(
@@ -49,7 +50,7 @@ def test_many_retries_still_create_one_task(alice, alice_client):
 
     assert {response.json()["id"] for response in responses} == {responses[0].json()["id"]}
     assert owned_by(alice) == 1
-    assert IdempotencyRecord.objects.filter(user_id=str(alice.pk), key=KEY).count() == 1
+    assert IdempotencyRecord.objects.filter(user_id=principal_id(alice), key=KEY).count() == 1
 
 
 def test_the_same_body_with_its_keys_in_another_order_is_the_same_request(alice, alice_client):
@@ -98,7 +99,7 @@ def test_keys_are_per_user_so_one_users_key_never_replays_for_another(alice, bob
     assert bobs.status_code == HTTPStatus.CREATED
     assert "Idempotent-Replayed" not in bobs.headers
     assert bobs.json()["id"] != alices.json()["id"]
-    assert bobs.json()["user_id"] == str(bob.pk)
+    assert bobs.json()["user_id"] == principal_id(bob)
     assert owned_by(alice) == owned_by(bob) == 1
     # And each one's retry replays their own.
     assert post(bob_client, body).json()["id"] == bobs.json()["id"]
@@ -160,7 +161,7 @@ def test_without_a_key_every_post_creates(alice, alice_client):
 
 
 def age(alice, hours: float) -> None:
-    IdempotencyRecord.objects.filter(user_id=str(alice.pk), key=KEY).update(
+    IdempotencyRecord.objects.filter(user_id=principal_id(alice), key=KEY).update(
         created_at=timezone.now() - timedelta(hours=hours)
     )
 
@@ -225,7 +226,7 @@ def test_clear_completed_without_a_key_runs_every_time(alice, alice_client, make
 
 
 def test_a_stranger_cannot_use_a_key_on_the_owners_path(alice, bob_client):
-    response = post(bob_client, {"title": "Intruder"}, url=tasks_url(alice.pk))
+    response = post(bob_client, {"title": "Intruder"}, url=tasks_url(principal_id(alice)))
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert not IdempotencyRecord.objects.exists()
@@ -233,8 +234,8 @@ def test_a_stranger_cannot_use_a_key_on_the_owners_path(alice, bob_client):
 
 
 def test_the_prune_command_deletes_only_expired_records(alice):
-    IdempotencyRecord.objects.create(user_id=str(alice.pk), key="fresh", fingerprint="x")
-    old = IdempotencyRecord.objects.create(user_id=str(alice.pk), key="old", fingerprint="x")
+    IdempotencyRecord.objects.create(user_id=principal_id(alice), key="fresh", fingerprint="x")
+    old = IdempotencyRecord.objects.create(user_id=principal_id(alice), key="old", fingerprint="x")
     IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
     out = StringIO()
 

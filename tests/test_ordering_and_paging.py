@@ -9,6 +9,7 @@ import pytest
 
 from tasks.models import Task
 from tasks.pagination import ORDERING_CHOICES
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def walk(client, url: str, on_page=None) -> list[str]:
 
 @pytest.fixture
 def many(alice) -> list[Task]:
-    return Task.objects.bulk_create([build(str(alice.pk), i) for i in range(260)])
+    return Task.objects.bulk_create([build(principal_id(alice), i) for i in range(260)])
 
 
 @pytest.mark.parametrize("ordering", ORDERING_CHOICES)
@@ -94,7 +95,7 @@ def test_tasks_inserted_between_pages_never_duplicate_or_skip_one(alice, alice_c
 
     def insert_a_few() -> None:
         # New tasks land before, inside and after the pages already read.
-        batch = [build(str(alice.pk), i) for i in range(len(inserted), len(inserted) + 7)]
+        batch = [build(principal_id(alice), i) for i in range(len(inserted), len(inserted) + 7)]
         inserted.extend(Task.objects.bulk_create(batch))
 
     ids = walk(alice_client, f"{tasks_url()}?ordering={ordering}&limit=37", on_page=insert_a_few)
@@ -154,7 +155,7 @@ def test_the_link_keeps_the_filters_and_the_limit(alice, alice_client, make_task
 
 
 def test_limit_defaults_to_100(alice, alice_client):
-    Task.objects.bulk_create([build(str(alice.pk), i) for i in range(101)])
+    Task.objects.bulk_create([build(principal_id(alice), i) for i in range(101)])
 
     response = alice_client.get(tasks_url())
 
@@ -163,7 +164,7 @@ def test_limit_defaults_to_100(alice, alice_client):
 
 
 def test_bobs_pages_hold_only_his_tasks(alice, bob, bob_client, many):
-    Task.objects.bulk_create([build(str(bob.pk), i) for i in range(40)])
+    Task.objects.bulk_create([build(principal_id(bob), i) for i in range(40)])
 
     ids = walk(bob_client, f"{tasks_url()}?limit=37")
 

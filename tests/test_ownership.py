@@ -9,6 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tasks.models import Tag, Task
+from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ class Caller:
 @pytest.fixture(params=["issued-token", "external-token", "session-force-login", "session-password-login"])
 def caller(request, alice, alice_client, carol_client) -> Caller:
     if request.param == "issued-token":
-        return Caller(alice_client, str(alice.pk))
+        return Caller(alice_client, principal_id(alice))
     if request.param == "external-token":
         return Caller(carol_client, CAROL_ID)
     client = APIClient()
@@ -57,7 +58,7 @@ def caller(request, alice, alice_client, carol_client) -> Caller:
         client.force_login(alice)
     else:
         assert client.login(username="alice", password="alice-pass-123!")
-    return Caller(client, str(alice.pk))
+    return Caller(client, principal_id(alice))
 
 
 @pytest.fixture
@@ -81,15 +82,15 @@ def snapshot(user_id: str) -> list[tuple]:
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_a_path_naming_another_user_is_403_and_changes_nothing(caller, bob, bobs_task, endpoint):
-    before = snapshot(str(bob.pk))
+    before = snapshot(principal_id(bob))
     total = Task.objects.count()
 
-    response = ENDPOINTS[endpoint].call(caller.client, str(bob.pk), bobs_task.pk)
+    response = ENDPOINTS[endpoint].call(caller.client, principal_id(bob), bobs_task.pk)
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json()["detail"]
     assert "Bob's" not in response.content.decode()
-    assert snapshot(str(bob.pk)) == before
+    assert snapshot(principal_id(bob)) == before
     assert Task.objects.count() == total
 
 
@@ -97,7 +98,7 @@ def test_a_path_naming_another_user_is_403_and_changes_nothing(caller, bob, bobs
 def test_bobs_task_under_the_callers_own_path_is_404_exactly_like_a_missing_one(
     caller, bob, bobs_task, endpoint
 ):
-    before = snapshot(str(bob.pk))
+    before = snapshot(principal_id(bob))
 
     foreign = ENDPOINTS[endpoint].call(caller.client, caller.user_id, bobs_task.pk)
     missing = ENDPOINTS[endpoint].call(caller.client, caller.user_id, uuid.uuid4())
@@ -105,13 +106,13 @@ def test_bobs_task_under_the_callers_own_path_is_404_exactly_like_a_missing_one(
     assert foreign.status_code == missing.status_code == HTTPStatus.NOT_FOUND
     assert foreign.json() == missing.json()
     assert foreign.json()["detail"]
-    assert snapshot(str(bob.pk)) == before
+    assert snapshot(principal_id(bob)) == before
 
 
 def test_list_tags_and_clear_completed_touch_only_the_callers_tasks(caller, bob, bobs_task, make_task):
     done = make_task(caller.user_id, title="Mine, done", completed=True)
     mine = make_task(caller.user_id, title="Mine")
-    before = snapshot(str(bob.pk))
+    before = snapshot(principal_id(bob))
 
     listed = caller.client.get(tasks_url(caller.user_id))
     tags = caller.client.get(f"/api/{caller.user_id}/tags")
@@ -122,7 +123,7 @@ def test_list_tags_and_clear_completed_touch_only_the_callers_tasks(caller, bob,
     assert "bob-only" not in tags.content.decode()
     assert cleared.json() == {"deleted": 1}
     assert list(Task.objects.filter(user_id=caller.user_id)) == [mine]
-    assert snapshot(str(bob.pk)) == before
+    assert snapshot(principal_id(bob)) == before
 
 
 def test_me_is_an_alias_for_the_callers_own_user_id(caller):
@@ -141,12 +142,14 @@ def test_me_is_an_alias_for_the_callers_own_user_id(caller):
 
 
 def test_the_owner_of_a_new_task_comes_from_the_caller_never_from_the_body(caller, bob):
-    response = caller.client.post(tasks_url("me"), {"title": "Mine", "user_id": str(bob.pk)}, format="json")
+    response = caller.client.post(
+        tasks_url("me"), {"title": "Mine", "user_id": principal_id(bob)}, format="json"
+    )
 
     assert response.status_code == HTTPStatus.CREATED
     assert response.json()["user_id"] == caller.user_id
     assert Task.objects.get().user_id == caller.user_id
-    assert not Task.objects.filter(user_id=str(bob.pk)).exists()
+    assert not Task.objects.filter(user_id=principal_id(bob)).exists()
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
@@ -154,7 +157,7 @@ def test_a_task_cannot_be_handed_to_another_user_by_an_update(caller, bob, make_
     task = make_task(caller.user_id)
 
     response = getattr(caller.client, method)(
-        tasks_url("me", task.pk), {"title": "Still mine", "user_id": str(bob.pk)}, format="json"
+        tasks_url("me", task.pk), {"title": "Still mine", "user_id": principal_id(bob)}, format="json"
     )
 
     assert response.status_code == HTTPStatus.OK
@@ -167,12 +170,12 @@ def test_a_task_cannot_be_handed_to_another_user_by_an_update(caller, bob, make_
 def test_an_unauthenticated_request_gets_401_on_every_endpoint(
     anon_client, bob, bobs_task, endpoint, path_user
 ):
-    before = snapshot(str(bob.pk))
-    user_id = "me" if path_user == "me" else str(bob.pk)
+    before = snapshot(principal_id(bob))
+    user_id = "me" if path_user == "me" else principal_id(bob)
 
     response = ENDPOINTS[endpoint].call(anon_client, user_id, bobs_task.pk)
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert response.json()["detail"]
-    assert snapshot(str(bob.pk)) == before
+    assert snapshot(principal_id(bob)) == before

@@ -10,6 +10,7 @@ from http import HTTPStatus
 import pytest
 
 from tasks.models import Tag, Task
+from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def tasks_with_tags(alice):
     """Create `count` of alice's tasks in bulk, each carrying `per_task` of her tags."""
 
     def make(count: int, per_task: int = 3, names: list[str] = TAG_NAMES) -> list[Task]:
-        user_id = str(alice.pk)
+        user_id = principal_id(alice)
         tags = Tag.resolve(user_id=user_id, names=names)
         labels = [[tags[(i + k) % len(tags)] for k in range(per_task)] for i in range(count)]
         tasks = Task.objects.bulk_create(

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tasks.models import Task
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_the_browsable_api_login_form_starts_a_session(alice, csrf_client):
     )
 
     assert login.status_code == HTTPStatus.FOUND
-    assert csrf_client.get(tasks_url(alice.pk)).status_code == HTTPStatus.OK
+    assert csrf_client.get(tasks_url(principal_id(alice))).status_code == HTTPStatus.OK
 
 
 def test_the_browsable_api_renders_html_for_a_browser(alice_session):
@@ -92,7 +93,7 @@ def test_a_session_write_with_the_csrf_token_succeeds(alice, alice_session):
     response = alice_session.post(tasks_url(), {"title": "Real"}, format="json", HTTP_X_CSRFTOKEN=token)
 
     assert response.status_code == HTTPStatus.CREATED
-    assert Task.objects.get().user_id == str(alice.pk)
+    assert Task.objects.get().user_id == principal_id(alice)
 
 
 def test_a_bearer_token_needs_no_csrf_token(alice_client):

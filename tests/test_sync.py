@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tasks.models import Tag, Task, TaskTombstone
+from tasks.principal import principal_id
 from tasks.sync import TOKEN_SALT
 from tests.conftest import tasks_url
 
@@ -237,15 +238,15 @@ def test_another_users_sync_never_shows_alices_tasks_or_deletions(alice_client, 
 
     alice_ids = {kept["id"], gone["id"]}
     for body in (delta, full, with_alices_token):
-        assert {task["user_id"] for task in body["changed"]} <= {str(bob.pk)}
+        assert {task["user_id"] for task in body["changed"]} <= {principal_id(bob)}
         assert not alice_ids & {task["id"] for task in body["changed"]}
         assert not alice_ids & set(body["deleted"])
     assert [task["id"] for task in full["changed"]] == [bobs_task["id"]]
 
 
 def test_syncing_someone_elses_path_is_403_and_anonymous_is_401(alice, bob_client, anon_client):
-    assert bob_client.get(sync_url(alice.pk)).status_code == HTTPStatus.FORBIDDEN
-    response = anon_client.get(sync_url(alice.pk))
+    assert bob_client.get(sync_url(principal_id(alice))).status_code == HTTPStatus.FORBIDDEN
+    response = anon_client.get(sync_url(principal_id(alice)))
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.headers["WWW-Authenticate"]
 

@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from tasks.models import Tag
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_tags_are_listed_by_name_with_their_counts(alice, alice_client, create):
     create(alice_client, "slides", "work")
     create(alice_client, "laundry", "home")
 
-    response = alice_client.get(tags_url(alice.pk))
+    response = alice_client.get(tags_url(principal_id(alice)))
 
     assert response.status_code == HTTPStatus.OK
     assert response.json() == [
@@ -88,14 +89,14 @@ def test_tag_names_are_case_sensitive(alice_client, create):
 
 
 def test_bob_gets_403_for_alices_tags(alice, bob_client):
-    response = bob_client.get(tags_url(alice.pk))
+    response = bob_client.get(tags_url(principal_id(alice)))
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json()["detail"]
 
 
 def test_tags_need_authentication(alice, anon_client):
-    response = anon_client.get(tags_url(alice.pk))
+    response = anon_client.get(tags_url(principal_id(alice)))
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert "WWW-Authenticate" in response.headers
@@ -104,13 +105,13 @@ def test_tags_need_authentication(alice, anon_client):
 def test_renaming_or_deleting_a_tag_in_the_admin_shows_on_its_tasks(alice, alice_client, make_task):
     task = make_task(alice, title="labelled")
     task.set_tags(["work", "home"])
-    work = Tag.objects.get(user_id=str(alice.pk), name="work")
+    work = Tag.objects.get(user_id=principal_id(alice), name="work")
 
     work.name = "job"
     work.save()
-    renamed = alice_client.get(tasks_url(alice.pk, task.pk)).json()["tags"]
+    renamed = alice_client.get(tasks_url(principal_id(alice), task.pk)).json()["tags"]
     Tag.objects.filter(pk=work.pk).delete()
-    deleted = alice_client.get(tasks_url(alice.pk)).json()[0]["tags"]
+    deleted = alice_client.get(tasks_url(principal_id(alice))).json()[0]["tags"]
 
     assert renamed == ["home", "job"]
     assert deleted == ["home"]

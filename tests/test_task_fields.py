@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from tasks.models import Tag, Task
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_tags_are_trimmed_deduplicated_and_listed_by_name(alice, create):
 
     assert response.status_code == HTTPStatus.CREATED
     assert response.json()["tags"] == ["home", "work"]
-    assert Tag.objects.filter(user_id=str(alice.pk)).count() == 2
+    assert Tag.objects.filter(user_id=principal_id(alice)).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -165,7 +166,7 @@ def test_read_only_fields_sent_by_a_client_are_ignored(alice, alice_client, bob)
         tasks_url(),
         {
             "title": "Mine",
-            "user_id": str(bob.pk),
+            "user_id": principal_id(bob),
             "completed_at": "2020-01-01T00:00:00Z",
             "created_at": "2020-01-01T00:00:00Z",
         },
@@ -173,7 +174,7 @@ def test_read_only_fields_sent_by_a_client_are_ignored(alice, alice_client, bob)
     )
 
     body = response.json()
-    assert body["user_id"] == str(alice.pk)
+    assert body["user_id"] == principal_id(alice)
     assert body["completed_at"] is None
     assert not body["created_at"].startswith("2020")
 

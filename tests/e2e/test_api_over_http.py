@@ -10,6 +10,7 @@ from http import HTTPStatus
 import pytest
 
 from tasks.models import Task
+from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, tasks_url
 
 # The live server sees only committed rows, so each test runs in its own committed
@@ -27,7 +28,7 @@ def create(http, user_id, **fields):
 
 
 def test_a_token_from_post_api_auth_token_opens_the_api(alice, alice_http):
-    response = alice_http.get(tasks_url(alice.pk))
+    response = alice_http.get(tasks_url(principal_id(alice)))
 
     assert response.status_code == HTTPStatus.OK
     assert response.json() == []
@@ -42,24 +43,26 @@ def test_wrong_password_gets_401_and_no_token(alice, http):
 
 
 def test_post_creates_and_returns_201_with_the_seeds_fields(alice, alice_http):
-    response = alice_http.post(tasks_url(alice.pk), json={"title": "Buy milk", "description": "2 l"})
+    response = alice_http.post(
+        tasks_url(principal_id(alice)), json={"title": "Buy milk", "description": "2 l"}
+    )
 
     assert response.status_code == HTTPStatus.CREATED
     assert response.headers["Content-Type"] == "application/json"
     body = response.json()
     assert body.keys() >= SEED_FIELDS
     assert uuid.UUID(body["id"])
-    assert (body["user_id"], body["title"], body["description"]) == (str(alice.pk), "Buy milk", "2 l")
+    assert (body["user_id"], body["title"], body["description"]) == (principal_id(alice), "Buy milk", "2 l")
     assert body["completed"] is False
     assert body["created_at"].endswith("Z") and body["updated_at"].endswith("Z")
-    assert Task.objects.filter(pk=body["id"], user_id=str(alice.pk)).exists()
+    assert Task.objects.filter(pk=body["id"], user_id=principal_id(alice)).exists()
 
 
 def test_list_is_a_bare_array_newest_first(alice, alice_http):
-    older = create(alice_http, alice.pk, title="older")
-    newer = create(alice_http, alice.pk, title="newer")
+    older = create(alice_http, principal_id(alice), title="older")
+    newer = create(alice_http, principal_id(alice), title="newer")
 
-    response = alice_http.get(tasks_url(alice.pk))
+    response = alice_http.get(tasks_url(principal_id(alice)))
 
     assert response.status_code == HTTPStatus.OK
     assert response.content.startswith(b"[")
@@ -67,31 +70,31 @@ def test_list_is_a_bare_array_newest_first(alice, alice_http):
 
 
 def test_get_returns_the_task(alice, alice_http):
-    task = create(alice_http, alice.pk, title="Read", description="a book")
+    task = create(alice_http, principal_id(alice), title="Read", description="a book")
 
-    response = alice_http.get(tasks_url(alice.pk, task["id"]))
+    response = alice_http.get(tasks_url(principal_id(alice), task["id"]))
 
     assert response.status_code == HTTPStatus.OK
     assert response.json() == task
 
 
 def test_put_changes_only_the_fields_it_sends(alice, alice_http):
-    task = create(alice_http, alice.pk, title="Keep me", description="old")
+    task = create(alice_http, principal_id(alice), title="Keep me", description="old")
     time.sleep(0.01)
 
-    response = alice_http.put(tasks_url(alice.pk, task["id"]), json={"description": "new"})
+    response = alice_http.put(tasks_url(principal_id(alice), task["id"]), json={"description": "new"})
 
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     assert (body["title"], body["description"], body["completed"]) == ("Keep me", "new", False)
     assert body["created_at"] == task["created_at"]
     assert body["updated_at"] > task["updated_at"]
-    assert alice_http.get(tasks_url(alice.pk, task["id"])).json() == body
+    assert alice_http.get(tasks_url(principal_id(alice), task["id"])).json() == body
 
 
 def test_patch_complete_without_a_body_toggles(alice, alice_http):
-    task = create(alice_http, alice.pk)
-    url = tasks_url(alice.pk, task["id"], "/complete")
+    task = create(alice_http, principal_id(alice))
+    url = tasks_url(principal_id(alice), task["id"], "/complete")
 
     first = alice_http.patch(url)
     second = alice_http.patch(url)
@@ -103,20 +106,20 @@ def test_patch_complete_without_a_body_toggles(alice, alice_http):
 
 
 def test_delete_returns_204_with_an_empty_body(alice, alice_http):
-    task = create(alice_http, alice.pk)
+    task = create(alice_http, principal_id(alice))
 
-    response = alice_http.delete(tasks_url(alice.pk, task["id"]))
+    response = alice_http.delete(tasks_url(principal_id(alice), task["id"]))
 
     assert response.status_code == HTTPStatus.NO_CONTENT
     assert response.content == b""
-    assert alice_http.get(tasks_url(alice.pk, task["id"])).status_code == HTTPStatus.NOT_FOUND
+    assert alice_http.get(tasks_url(principal_id(alice), task["id"])).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_me_is_an_alias_for_the_callers_own_user_id(alice, alice_http):
     task = create(alice_http, "me", title="via me")
 
-    assert task["user_id"] == str(alice.pk)
-    assert [t["id"] for t in alice_http.get(tasks_url(alice.pk)).json()] == [task["id"]]
+    assert task["user_id"] == principal_id(alice)
+    assert [t["id"] for t in alice_http.get(tasks_url(principal_id(alice))).json()] == [task["id"]]
 
 
 def test_an_external_hs256_token_works_over_http(http, external_token):
@@ -141,8 +144,8 @@ def test_an_external_token_with_the_wrong_secret_gets_401(http, external_token):
 
 def test_bob_gets_403_for_alices_user_id(alice, bob_http):
     for response in (
-        bob_http.get(tasks_url(alice.pk)),
-        bob_http.post(tasks_url(alice.pk), json={"title": "sneaky"}),
+        bob_http.get(tasks_url(principal_id(alice))),
+        bob_http.post(tasks_url(principal_id(alice)), json={"title": "sneaky"}),
     ):
         assert response.status_code == HTTPStatus.FORBIDDEN
         assert response.json()["detail"]
@@ -150,20 +153,20 @@ def test_bob_gets_403_for_alices_user_id(alice, bob_http):
 
 
 def test_bob_gets_404_for_alices_task_as_for_a_missing_one(alice, alice_http, bob, bob_http):
-    task = create(alice_http, alice.pk, title="Alice's")
+    task = create(alice_http, principal_id(alice), title="Alice's")
     missing = str(uuid.uuid4())
 
     for task_id in (task["id"], missing):
-        assert bob_http.get(tasks_url(bob.pk, task_id)).json() == {"detail": "Task not found"}
-        assert bob_http.put(tasks_url(bob.pk, task_id), json={"title": "x"}).status_code == 404
-        assert bob_http.patch(tasks_url(bob.pk, task_id, "/complete")).status_code == 404
-        assert bob_http.delete(tasks_url(bob.pk, task_id)).status_code == 404
+        assert bob_http.get(tasks_url(principal_id(bob), task_id)).json() == {"detail": "Task not found"}
+        assert bob_http.put(tasks_url(principal_id(bob), task_id), json={"title": "x"}).status_code == 404
+        assert bob_http.patch(tasks_url(principal_id(bob), task_id, "/complete")).status_code == 404
+        assert bob_http.delete(tasks_url(principal_id(bob), task_id)).status_code == 404
     assert Task.objects.get(pk=task["id"]).title == "Alice's"
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_anonymous_gets_401_with_www_authenticate(alice, http, method):
-    response = http.request(method, tasks_url(alice.pk), json={"title": "x"})
+    response = http.request(method, tasks_url(principal_id(alice)), json={"title": "x"})
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
@@ -173,9 +176,9 @@ def test_anonymous_gets_401_with_www_authenticate(alice, http, method):
 @pytest.mark.parametrize("suffix", ["", "/"])
 def test_no_path_ever_redirects_with_or_without_a_trailing_slash(alice, alice_http, suffix):
     # LiveHttp fails on any 3xx; here every seed route is walked both ways.
-    task = create(alice_http, alice.pk)
-    base = tasks_url(alice.pk)
-    item = tasks_url(alice.pk, task["id"])
+    task = create(alice_http, principal_id(alice))
+    base = tasks_url(principal_id(alice))
+    item = tasks_url(principal_id(alice), task["id"])
 
     assert alice_http.post(base + suffix, json={"title": "x"}).status_code == HTTPStatus.CREATED
     assert alice_http.get(base + suffix).status_code == HTTPStatus.OK
@@ -186,7 +189,7 @@ def test_no_path_ever_redirects_with_or_without_a_trailing_slash(alice, alice_ht
 
 
 def test_a_given_request_id_is_echoed(alice, alice_http):
-    response = alice_http.get(tasks_url(alice.pk), headers={"X-Request-ID": "client-req.42"})
+    response = alice_http.get(tasks_url(principal_id(alice)), headers={"X-Request-ID": "client-req.42"})
 
     assert response.headers["X-Request-ID"] == "client-req.42"
 
@@ -195,8 +198,8 @@ def test_a_given_request_id_is_echoed(alice, alice_http):
 def test_a_request_id_is_generated_when_none_or_an_unsafe_one_is_given(alice, alice_http, given):
     headers = {"X-Request-ID": given} if given else {}
 
-    first = alice_http.get(tasks_url(alice.pk), headers=headers).headers["X-Request-ID"]
-    second = alice_http.get(tasks_url(alice.pk), headers=headers).headers["X-Request-ID"]
+    first = alice_http.get(tasks_url(principal_id(alice)), headers=headers).headers["X-Request-ID"]
+    second = alice_http.get(tasks_url(principal_id(alice)), headers=headers).headers["X-Request-ID"]
 
     assert first and first != given
     assert first != second
@@ -243,7 +246,7 @@ def test_cors_preflight_from_an_unlisted_origin_gets_no_allow_origin(http, setti
 def test_cors_actual_response_exposes_the_api_headers_to_the_front_end(alice, alice_http, settings):
     settings.CORS_ALLOWED_ORIGINS = [FRONT_END]
 
-    response = alice_http.get(tasks_url(alice.pk), headers={"Origin": FRONT_END})
+    response = alice_http.get(tasks_url(principal_id(alice)), headers={"Origin": FRONT_END})
 
     assert response.headers["Access-Control-Allow-Origin"] == FRONT_END
     exposed = response.headers["Access-Control-Expose-Headers"].lower()

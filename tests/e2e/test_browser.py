@@ -21,6 +21,8 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
+from tasks.principal import principal_id
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.browser,
@@ -148,7 +150,7 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     assert "HTTP 201 Created" in browser.text
     created = browser.response_json()
     assert (created["title"], created["description"]) == ("Buy oat milk", "2 litres")
-    assert (created["user_id"], created["completed"]) == (str(alice.pk), False)
+    assert (created["user_id"], created["completed"]) == (principal_id(alice), False)
     screenshot("api-2-created")
 
     browser.open("/api/me/tasks")
@@ -174,7 +176,7 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     screenshot("api-4-completed")
 
     task = Task.objects.get(pk=created["id"])
-    assert (task.user_id, task.completed) == (str(alice.pk), True)
+    assert (task.user_id, task.completed) == (principal_id(alice), True)
     assert task.completed_at is not None
 
     # The seed's toggle endpoint is offered too, under "Extra Actions": PATCH with no body.

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from config.chunked_bodies import ChunkedBodies
 from tasks.models import Task
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 from tests.e2e.servers import production_servers
 
@@ -33,7 +34,7 @@ def test_a_chunked_create_and_an_oversized_one_through_the_production_server(ali
     too_big = orjson.dumps({"title": "x", "description": "y" * 2000})
 
     with production_servers(1, MAX_BODY_BYTES="1024") as (server,):
-        url = server + tasks_url(alice.pk)
+        url = server + tasks_url(principal_id(alice))
         created = requests.post(url, data=chunks(body), headers=headers, timeout=10)
         refused = requests.post(url, data=chunks(too_big, 500), headers=headers, timeout=10)
 

@@ -17,6 +17,7 @@ from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.models import IdempotencyRecord, Task
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 from tests.e2e.servers import production_servers
 
@@ -162,7 +163,7 @@ def test_sync_under_concurrent_writers_ends_with_a_replica_equal_to_the_server(l
     assert sync_state["overlapping"] >= 3, "the reader never synced while the writers were writing"
     assert replica.keys() == server.keys()
     assert replica == server
-    assert Task.objects.filter(user_id=str(alice.pk)).count() == len(server)
+    assert Task.objects.filter(user_id=principal_id(alice)).count() == len(server)
 
 
 def test_one_idempotency_key_raced_across_two_server_processes_creates_one_task(alice):
@@ -175,7 +176,7 @@ def test_one_idempotency_key_raced_across_two_server_processes_creates_one_task(
             at_once = threading.Barrier(RACERS, timeout=TIMEOUT)
 
             def racer(number: int, key=key, at_once=at_once) -> requests.Response:
-                url = servers[number % len(servers)] + tasks_url(alice.pk)
+                url = servers[number % len(servers)] + tasks_url(principal_id(alice))
                 with session_for(alice) as http:
                     at_once.wait()
                     return tally.saw(
@@ -192,9 +193,9 @@ def test_one_idempotency_key_raced_across_two_server_processes_creates_one_task(
             assert len({response.headers["ETag"] for response in responses}) == 1
             fresh = [response for response in responses if "Idempotent-Replayed" not in response.headers]
             assert len(fresh) == 1, "exactly one request must have done the work"
-            assert IdempotencyRecord.objects.filter(user_id=str(alice.pk), key=key).count() == 1
+            assert IdempotencyRecord.objects.filter(user_id=principal_id(alice), key=key).count() == 1
 
-    created = Task.objects.filter(user_id=str(alice.pk))
+    created = Task.objects.filter(user_id=principal_id(alice))
     print(
         f"\nidempotency race: {RACERS} concurrent clients x {IDEMPOTENCY_ROUNDS} rounds over "
         f"{len(servers)} server processes (2 workers each), {tally.requests} POSTs, "

@@ -14,6 +14,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.models import Task
+from tasks.principal import principal_id
 from tests.conftest import tasks_url
 from tests.e2e.servers import production_servers
 
@@ -71,7 +72,7 @@ def test_a_throttled_write_changes_nothing(alice, alice_client):
     response = alice_client.post(tasks_url(), {"title": "Too late"}, format="json")
 
     assert_throttled(response)
-    assert not Task.objects.filter(user_id=str(alice.pk)).exists()
+    assert not Task.objects.filter(user_id=principal_id(alice)).exists()
 
 
 def test_anonymous_logins_have_a_per_ip_budget(alice, anon_client):

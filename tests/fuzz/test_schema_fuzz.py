@@ -24,6 +24,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from tasks.principal import principal_id
 from tests.fuzz.conftest import REQUESTS_SENT, RESPONSES_SEEN, SEED_TASK_IDS, ensure_seed_tasks
 
 FORM_MEDIA_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -128,7 +129,7 @@ def test_fuzzed_schema_is_the_served_one(live_server):
 @FUZZ_SETTINGS
 def test_api_as_its_owner(case, live_server, fuzz_user, fuzz_token):
     label = f"owner      {case.operation.label}"
-    user_id = str(fuzz_user.pk)
+    user_id = principal_id(fuzz_user)
     ensure_seed_tasks(user_id)
     aim(case, user_id, label)
     send_and_check(case, label, live_server.url, {"Authorization": f"Bearer {fuzz_token}"})
@@ -138,7 +139,7 @@ def test_api_as_its_owner(case, live_server, fuzz_user, fuzz_token):
 @settings(FUZZ_SETTINGS, max_examples=10)
 def test_api_without_credentials(case, live_server, fuzz_user):
     label = f"anonymous  {case.operation.label}"
-    aim(case, str(fuzz_user.pk), label)
+    aim(case, principal_id(fuzz_user), label)
     response = send_and_check(case, label, live_server.url)
     if case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH):
         # A path that matches no route is a 404 before anyone asks for credentials.
