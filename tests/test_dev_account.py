@@ -55,6 +55,15 @@ def test_two_fresh_databases_get_different_passwords(settings):
     assert get_user_model().objects.get().check_password(second)
 
 
+def test_it_names_the_accounts_tasks_by_its_local_user_id(settings):
+    settings.DEBUG = True
+
+    output = ensure_dev_account()
+
+    admin = get_user_model().objects.get()
+    assert f"/api/local:{admin.pk}/tasks" in output
+
+
 def test_it_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
 

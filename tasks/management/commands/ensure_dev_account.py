@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from tasks.principal import principal_id
+
 
 class Command(BaseCommand):
     help = "With DEBUG on and no users yet, create a superuser with a random password and print it."
@@ -27,13 +29,14 @@ class Command(BaseCommand):
             self.stdout.write("Accounts exist already; `manage.py changepassword NAME` resets a password.")
             return
         password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(username=username, email="", password=password)
+        user = User.objects.create_superuser(username=username, email="", password=password)
         base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
         banner = "=" * 64
         self.stdout.write(
             self.style.SUCCESS(
                 f"{banner}\nDevelopment account created (shown only this once):\n"
                 f"  username: {username}\n  password: {password}\n"
-                f"Log in at {base}/admin/ or {base}/api-auth/login/\n{banner}"
+                f"Log in at {base}/admin/ or {base}/api-auth/login/\n"
+                f"Its tasks: {base}/api/{principal_id(user)}/tasks (or {base}/api/me/tasks)\n{banner}"
             )
         )
