@@ -33,7 +33,10 @@ USER_ID_PARAMETER = OpenApiParameter(
     "user_id",
     str,
     OpenApiParameter.PATH,
-    description="The caller's own user id, or `me`. Any other user's id is a 403.",
+    description=(
+        "The caller's own user id, or `me`. Any other user's id is a 403. An identity "
+        "provider's user keeps the id its token names; a Django account's is `local:<pk>`."
+    ),
 )
 
 
