@@ -6,6 +6,8 @@ One UPDATE per table, whatever its size, on SQLite and PostgreSQL alike. A row w
 owner equals a Django user's pk was reachable by that account before, so it is that
 account's now. (An external subject equal to a pk shared those rows with the account;
 they cannot be told apart, and the account, which the deployer controls, keeps them.)
+A stored Idempotency-Key response keeps the `user_id` it was first sent with; such a
+record lives 24 hours, and a retry still creates nothing.
 """
 
 from django.conf import settings
