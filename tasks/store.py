@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID, uuid4
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -137,21 +137,26 @@ class TaskStore:
         pk = parse_task_id(task_id)
         versions = versions_named(if_match, pk)
         if versions != []:
-            with _write(statements=1 if connection.vendor == "postgresql" else 3) as stamp:
-                gone = task_sql.delete_tasks(
-                    user_id=self.user_id, task_id=pk, versions=versions, now=timezone.now(), stamp=stamp
-                )
+            gone = self._delete(task_id=pk, versions=versions)
             if gone:
                 return gone[0]
         raise self._why_unmatched(pk, versions)
 
     def clear_completed(self) -> int:
         """Delete the owner's completed tasks (tombstones left); how many there were."""
-        with _write(statements=1 if connection.vendor == "postgresql" else 3) as stamp:
-            gone = task_sql.delete_tasks(
-                user_id=self.user_id, completed_only=True, now=timezone.now(), stamp=stamp
-            )
-        return len(gone)
+        return len(self._delete(completed_only=True))
+
+    def _delete(self, *, retry: bool = True, **which) -> list[Task]:
+        try:
+            with _write(statements=1 if connection.vendor == "postgresql" else 3) as stamp:
+                return task_sql.delete_tasks(user_id=self.user_id, now=timezone.now(), stamp=stamp, **which)
+        except IntegrityError:
+            # PostgreSQL: a relabelling that held the row when this statement began
+            # committed links the statement's snapshot cannot see, so their foreign key
+            # fails at its end and nothing was deleted. Once more, and it sees them.
+            if not retry or connection.in_atomic_block:
+                raise
+        return self._delete(retry=False, **which)
 
     def changed_since(self, change_seq: int | None) -> list[Task]:
         """The owner's tasks written at or after this stamp (all without one), oldest first."""
