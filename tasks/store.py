@@ -14,22 +14,34 @@ transaction that takes its stamp from the change counter (see change_clock).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
 from django.db import IntegrityError, connection, transaction
+from django.http import QueryDict
 from django.utils import timezone
+from django_filters.utils import translate_validation
 from rest_framework.exceptions import NotFound
 
-from tasks import task_sql
+from tasks import representation, task_sql
 from tasks.change_clock import next_change_seq
+from tasks.filters import TaskFilter
 from tasks.models import Tag, Task, TaskQuerySet, TaskTombstone
+from tasks.pagination import KeysetPagination
 from tasks.preconditions import PreconditionFailed, versions_named
 
 UNSET: Any = object()
 _CREATED_FIELDS = [field.attname for field in task_sql.TASK_FIELDS if field.attname != "change_seq"]
+
+
+@dataclass(frozen=True)
+class Page:
+    tasks: list[dict[str, Any]]
+    next_cursor: str | None  # for `cursor` in the next call; None on the last page
 
 
 class TaskNotFound(NotFound):
@@ -67,6 +79,25 @@ class TaskStore:
     def tasks(self) -> TaskQuerySet:
         """The owner's tasks, for listing, filtering and paging (no query yet)."""
         return Task.objects.for_owner(self.user_id)
+
+    def page(self, params: Mapping[str, str | list[str]]) -> Page:
+        """A page of the owner's tasks as the list endpoint gives it, JSON-ready, for the
+        same query parameters (filters, `ordering`, `limit`, `cursor`; a list for a
+        repeated one, such as `tag`); one query."""
+        if not isinstance(params, QueryDict):
+            query = QueryDict(mutable=True)
+            for name, value in params.items():
+                query.setlist(name, list(value) if isinstance(value, list | tuple) else [value])
+            params = query
+        filterset = TaskFilter(data=params, queryset=self.tasks())
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        paginator = KeysetPagination()
+        rows = paginator.paginate_queryset(
+            filterset.qs.values(*representation.COLUMNS), SimpleNamespace(query_params=params)
+        )
+        tasks = [representation.task_as_json(row) for row in rows]
+        return Page(tasks=tasks, next_cursor=paginator.next_cursor)
 
     def get(self, task_id: Any) -> Task:
         """The owner's task (one query)."""

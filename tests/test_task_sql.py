@@ -170,3 +170,27 @@ def test_if_match_is_checked_in_the_write_itself():
 def test_a_malformed_id_is_not_found(task_id):
     with pytest.raises(TaskNotFound):
         TaskStore(CAROL_ID).update(task_id, title="x")
+
+
+def test_a_page_is_what_the_list_endpoint_gives(carol_client):
+    store = TaskStore(CAROL_ID)
+    for i in range(5):
+        store.create(title=f"t{i}", tag_names=["even"] if i % 2 == 0 else [])
+    params = {"tag": "even", "ordering": "title", "limit": "2"}
+
+    first = store.page(params)
+    second = store.page({**params, "cursor": first.next_cursor})
+
+    listed = carol_client.get("/api/me/tasks", params)
+    assert first.tasks == listed.json()
+    assert [task["title"] for task in first.tasks + second.tasks] == ["t0", "t2", "t4"]
+    assert second.next_cursor is None
+
+
+def test_a_page_refuses_a_bad_parameter_as_the_endpoint_does():
+    from rest_framework.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        TaskStore(CAROL_ID).page({"completed": "maybe"})
+    with pytest.raises(ValidationError):
+        TaskStore(CAROL_ID).page({"limit": "0"})
