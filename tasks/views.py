@@ -95,7 +95,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         task = self.get_object()
-        if preconditions.is_not_modified(request, task.etag):
+        if "If-None-Match" in request.headers and preconditions.is_not_modified(request, task.etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": task.etag})
         return self.task_response(task)
 
