@@ -21,7 +21,7 @@ from tests.conftest import CAROL_ID, tasks_url
 from tests.statements import kinds, statements_sent
 
 # Each request commits on its own, as in production: no test transaction around it.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 TAGS = [f"tag{i}" for i in range(20)]
 ONE_WRITE = {"postgresql": ["UPDATE"], "sqlite": ["BEGIN", "INSERT", "UPDATE", "COMMIT"]}

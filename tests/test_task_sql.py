@@ -151,7 +151,7 @@ def test_every_write_is_scoped_to_the_owner():
 
 
 # Each write commits on its own: on PostgreSQL a version is the writing transaction's id.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_if_match_is_checked_in_the_write_itself():
     store = TaskStore(CAROL_ID)
     task = store.create(title="v1")
