@@ -69,7 +69,9 @@ class TaskStore:
     @transaction.atomic
     def delete(self, task_id: UUID | str) -> Task:
         task = self.get(task_id, for_update=True)
+        deleted_id = task.pk
         task.delete()
+        task.pk = deleted_id  # Django clears it; the caller reports the task as it was
         return task
 
     def list(
