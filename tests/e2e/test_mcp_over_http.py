@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the production server runs on PostgreSQL"),
     # The server sees only committed rows.
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 TOOLS = {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
