@@ -198,3 +198,32 @@ def test_mcp_calls_spend_the_users_api_rate_budget(alice_client, settings, monke
     assert spent == [HTTPStatus.OK] * 3
     assert over.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert int(over.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", HTTPStatus.BAD_REQUEST),
+        (
+            b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}, "pad": "'
+            + b"x" * 300_000
+            + b'"}',
+            413,
+        ),
+    ],
+)
+def test_a_malformed_or_oversized_message_is_a_4xx(alice_client, body, status):
+    response = alice_client.generic(
+        "POST",
+        "/mcp",
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT="application/json, text/event-stream",
+    )
+    assert response.status_code == status
+
+
+def test_only_post_is_served(alice_client):
+    # Stateless: no server-to-client stream to open, no session to end.
+    assert alice_client.get("/mcp").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert alice_client.delete("/mcp").status_code == HTTPStatus.METHOD_NOT_ALLOWED
