@@ -109,10 +109,13 @@ def test_complete_task_sets_completed_and_repeating_it_changes_nothing(alice, al
 
 def test_update_task_changes_only_the_given_fields(alice, alice_client, make_task):
     task = make_task(alice, title="Old", description="keep me")
-    result = ok(alice_client, "update_task", task_id=str(task.pk), title="New", priority="high")
+    result = ok(
+        alice_client, "update_task", task_id=str(task.pk), title="New", priority="high", tags=["b", "a"]
+    )
     assert result == {"task_id": str(task.pk), "status": "updated", "title": "New"}
     shown = alice_client.get(tasks_url(task_id=task.pk)).json()
     assert (shown["title"], shown["description"], shown["priority"]) == ("New", "keep me", "high")
+    assert shown["tags"] == ["a", "b"]
 
 
 def test_delete_task_deletes_it(alice, alice_client, make_task):

@@ -1,9 +1,10 @@
 """The MCP tools: the names, arguments and results of the hackathon's Phase III chatbot.
 
 Each tool acts for the caller that `tasks.mcp.views` authenticated (`CALLER`), through
-the owner-scoped store, and validates its input with `TaskSerializer`, exactly as the
-REST API does. A refusal (bad arguments, an unknown or foreign task) is a `ToolError`:
-the client gets a result with `isError` and the message, never a protocol error.
+the owner-scoped task store (`tasks.store`) that the REST API uses, and validates its
+input with `TaskSerializer`, as the REST API does. A refusal (bad arguments, an unknown
+or foreign task) is a `ToolError`: the client gets a result with `isError` and the
+message, never a protocol error.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from tasks.errors import flatten_errors, summary
 from tasks.fields import MAX_TAGS_PER_TASK
-from tasks.mcp.data import TaskStore
 from tasks.models import TAG_MAX_LENGTH, Task
 from tasks.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tasks.serializers import TaskSerializer
+from tasks.store import TaskStore
 
 # The authenticated principal's user id, set by the view around one MCP exchange. The
 # SDK runs a tool in tasks spawned for that exchange, which inherit this context.
@@ -149,7 +150,9 @@ def list_tasks(
     user_id: UserId = None,
 ) -> Annotated[CallToolResult, list[dict[str, Any]]]:
     store = _acting_for(user_id)
-    tasks = store.list(_given(status=status, search=search, tag=tag, priority=priority), limit=limit)
+    tasks = store.page(
+        _given(status=status, search=search, tag=tag, priority=priority, limit=str(limit))
+    ).tasks
     # One text block holding the JSON array the REST API would send (`[]` when there are
     # none), rather than the SDK's default of one block per task and none for no tasks.
     return CallToolResult(
