@@ -290,5 +290,8 @@ LOGGING = {
     "loggers": {
         # Django logs every 4xx as a warning; the client's mistakes are not ours.
         "django.request": {"level": "ERROR"},
+        # The MCP SDK logs each stateless exchange's start and end, and each tool refusal,
+        # at INFO; the access log already has one line per request.
+        "mcp": {"level": "WARNING"},
     },
 }

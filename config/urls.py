@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from config import health
+from tasks.mcp.views import McpView
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"
@@ -27,4 +28,6 @@ urlpatterns = [
         name="redoc",
     ),
     path("api/", include("tasks.urls")),
+    # MCP (Streamable HTTP) for AI assistants: the task tools, with the API's bearer tokens.
+    path("mcp", McpView.as_view(), name="mcp"),
 ]

@@ -12,6 +12,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from tasks import list_parameters
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
 
 
@@ -109,9 +110,34 @@ class TaskFilter(filters.FilterSet):
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time."
     )
 
+    # The hackathon's Phase II names (tasks.list_parameters). `sort` and `order` are read
+    # by the paginator with `ordering`; they are here for the filter form and the schema.
+    status = filters.ChoiceFilter(
+        choices=[(name, name) for name in list_parameters.STATUS_COMPLETED],
+        method="filter_status",
+        help_text=list_parameters.STATUS_HELP,
+    )
+    sort = filters.ChoiceFilter(
+        choices=[(name, name) for name in list_parameters.SORT_KEYS],
+        method="ordered_by_paginator",
+        help_text=list_parameters.SORT_HELP,
+    )
+    order = filters.ChoiceFilter(
+        choices=[(name, name) for name in list_parameters.ORDERS],
+        method="ordered_by_paginator",
+        help_text=list_parameters.ORDER_HELP,
+    )
+
     class Meta:
         model = Task
         fields: list[str] = []
+
+    def filter_status(self, queryset, name, value):
+        completed = list_parameters.completed_for_status(value, self.form.cleaned_data.get("completed"))
+        return queryset if completed is None else queryset.filter(completed=completed)
+
+    def ordered_by_paginator(self, queryset, name, value):
+        return queryset
 
     def filter_priority(self, queryset, name, value):
         return queryset.filter(priority=Priority.values[Priority.labels.index(value)])

@@ -21,6 +21,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from tasks import list_parameters
+
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 DEFAULT_ORDERING = "-created_at"
@@ -95,7 +97,7 @@ class KeysetPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        ordering = Ordering.parse(request.query_params.get(self.ordering_query_param))
+        ordering = Ordering.parse(list_parameters.requested_ordering(request.query_params))
         limit = self._limit(request)
         queryset = ordering.apply(queryset)
         cursor = request.query_params.get(self.cursor_query_param)
@@ -146,7 +148,10 @@ class KeysetPagination(BasePagination):
                 "name": self.ordering_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Sort key, `-` for descending; ties break on id, null due dates come last.",
+                "description": (
+                    "Sort key, `-` for descending; ties break on id, null due dates come last. "
+                    "`sort` and `order` say the same in other words."
+                ),
                 "schema": {"type": "string", "enum": ORDERING_CHOICES, "default": DEFAULT_ORDERING},
                 # Empty means the default ordering.
                 "allowEmptyValue": True,
