@@ -137,6 +137,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tasks"),
+            # Throttle counters only: a Redis that is down or blackholed must cost a
+            # request a fraction of a second, not hang it (throttling then fails open).
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+            },
         }
     }
 else:
@@ -191,8 +197,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "tasks.schema.TasksAutoSchema",
     "EXCEPTION_HANDLER": "tasks.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        # DRF's, failing open when the cache that holds the counters is unreachable.
+        "tasks.throttling.UserRateThrottle",
+        "tasks.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("THROTTLE_USER_RATE", "6000/min"),
