@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tasks.request_id.RequestIdMiddleware",
+    # A database outage or a statement over the timeout: a JSON 503, for every view.
+    "config.outages.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -128,6 +130,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Statement timeout ----------------------------------------------------------
+# No statement may hold the database for long (PostgreSQL's units: "500ms", "5s",
+# "1min"; "0" turns it off). Applied as the role's default in this database by every
+# `migrate` (tasks.statement_timeout), so it holds behind a transaction-mode pooler
+# (Neon's pooled endpoint), which passes no startup options.
+DB_STATEMENT_TIMEOUT = os.environ.get("DB_STATEMENT_TIMEOUT", "5s")
 
 # --- Cache: shared by every process when REDIS_URL is set ---------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
