@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tasks.request_id.RequestIdMiddleware",
+    # Outermost after the request id: it times and logs every answer, refusals included.
+    "tasks.access_log.AccessLogMiddleware",
     # A database outage or a statement over the timeout: a JSON 503, for every view.
     "config.outages.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -308,5 +310,10 @@ LOGGING = {
     "loggers": {
         # Django logs every 4xx as a warning; the client's mistakes are not ours.
         "django.request": {"level": "ERROR"},
+        # Whatever LOG_LEVEL says: ACCESS_LOG is its switch.
+        "tasks.access": {"level": "INFO"},
     },
 }
+# One JSON line per request (tasks.access_log): method, path, status, duration,
+# request id and principal; never the query string, headers or body.
+ACCESS_LOG = env_bool("ACCESS_LOG", default=True)
