@@ -32,10 +32,15 @@ DEFAULT_MAX_LENGTH = 100
 class Bound:
     max_count: int = 1
     max_length: int = DEFAULT_MAX_LENGTH
+    why: str = ""
 
 
 BOUNDS = {
-    "tag": Bound(max_count=MAX_TAG_FILTERS, max_length=TAG_MAX_LENGTH),
+    "tag": Bound(
+        max_count=MAX_TAG_FILTERS,
+        max_length=TAG_MAX_LENGTH,
+        why=f" (a task holds at most {MAX_TAGS_PER_TASK} tags)",
+    ),
     "search": Bound(max_length=SEARCH_MAX_LENGTH),
     "cursor": Bound(max_length=CURSOR_MAX_LENGTH),
     "since": Bound(max_length=SYNC_TOKEN_MAX_LENGTH),
@@ -51,8 +56,10 @@ def violations(query) -> dict[str, list[str]]:
         if len(name) > DEFAULT_MAX_LENGTH:
             errors[name[:DEFAULT_MAX_LENGTH] + "..."] = ["Parameter name is too long."]
         elif len(values) > bound.max_count:
-            many = bound.max_count > 1
-            errors[name] = [f"Give at most {bound.max_count} values." if many else "Give it only once."]
+            if bound.max_count > 1:
+                errors[name] = [f"Give at most {bound.max_count} values{bound.why}."]
+            else:
+                errors[name] = ["Give it only once."]
         elif any(len(value) > bound.max_length for value in values):
             errors[name] = [f"Ensure this value has at most {bound.max_length} characters."]
     return errors
