@@ -80,3 +80,12 @@ def test_other_errors_are_still_a_500(alice_client, monkeypatch):
 
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert response.json() == {"detail": "Server error."}
+
+
+def test_every_operation_documents_the_503(anon_client):
+    schema = anon_client.get("/api/schema", {"format": "json"}).json()
+
+    operations = [op for path in schema["paths"].values() for op in path.values() if "responses" in op]
+    assert operations
+    for operation in operations:
+        assert "503" in operation["responses"], operation["operationId"]
