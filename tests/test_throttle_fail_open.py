@@ -5,6 +5,7 @@ again, the limits hold again. (tests/e2e/test_outages.py does this with a real R
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 
 import pytest
@@ -30,7 +31,13 @@ def one_request_a_minute(settings, monkeypatch):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     monkeypatch.setattr(throttling, "_warned_at", float("-inf"))
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Counters no other test has touched.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": f"fail-open-{uuid.uuid4().hex}",
+        }
+    }
 
 
 def test_requests_are_served_while_the_counters_are_unreachable(alice_client, monkeypatch, caplog):
