@@ -45,7 +45,7 @@ def test_a_malformed_duration_is_refused(raw):
         statement_timeout.timeout_ms(raw)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_timeout_of_zero_removes_the_roles_default():
     try:
         with override_settings(DB_STATEMENT_TIMEOUT="0"):
@@ -69,7 +69,7 @@ def locked_tasks_table() -> Iterator[psycopg.Connection]:
         holder.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_statement_over_the_timeout_is_a_json_503_and_the_next_request_is_served(
     alice, alice_client, make_task
 ):
