@@ -17,9 +17,7 @@ from django.test import override_settings
 from tasks import statement_timeout
 from tests.conftest import tasks_url
 
-pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting"),
-]
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
 
 
 def new_session_setting() -> str:
@@ -28,6 +26,7 @@ def new_session_setting() -> str:
         return fresh.execute("SHOW statement_timeout").fetchone()[0]
 
 
+@postgresql_only
 @pytest.mark.django_db
 def test_migrate_leaves_the_timeout_as_the_roles_default_in_this_database():
     assert statement_timeout.timeout_ms() == 5000
@@ -45,6 +44,7 @@ def test_a_malformed_duration_is_refused(raw):
         statement_timeout.timeout_ms(raw)
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_timeout_of_zero_removes_the_roles_default():
     try:
@@ -69,6 +69,7 @@ def locked_tasks_table() -> Iterator[psycopg.Connection]:
         holder.close()
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_statement_over_the_timeout_is_a_json_503_and_the_next_request_is_served(
     alice, alice_client, make_task
