@@ -21,7 +21,7 @@ from tasks.models import TAG_MAX_LENGTH
 MAX_TAG_FILTERS = MAX_TAGS_PER_TASK
 SEARCH_MAX_LENGTH = 200
 # A cursor carries the last row's sort key (a title of up to 255 characters at most),
-# compressed and signed: a few hundred characters, far below this.
+# compressed and signed: about 1,100 characters at worst (255 random CJK characters).
 CURSOR_MAX_LENGTH = 4096
 SYNC_TOKEN_MAX_LENGTH = 256
 # Everything else: enums, booleans, numbers, RFC 3339 times, and parameters the API

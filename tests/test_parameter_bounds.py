@@ -126,3 +126,16 @@ def test_tag_names_that_look_like_json_or_patterns_match_only_themselves(alice, 
     for tag in ['say "hi"', "100%"]:
         response = alice_client.get(tasks_url(), {"tag": tag})
         assert [task["title"] for task in response.json()] == ["quoted"], tag
+
+
+def test_the_cursor_after_the_longest_title_is_within_its_bound(alice, alice_client, make_task):
+    # Random characters outside ASCII: JSON-escaped, and hardly compressible.
+    for seed in range(2):
+        make_task(alice, title="".join(chr(0x4E00 + (n * 7919 + seed) % 20000) for n in range(255)))
+
+    first = alice_client.get(tasks_url(), {"ordering": "title", "limit": 1})
+    next_url = first["Link"].split(";")[0].strip("<>")
+    second = alice_client.get(next_url)
+
+    assert first.status_code == second.status_code == HTTPStatus.OK
+    assert len(second.json()) == 1
