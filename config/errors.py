@@ -1,6 +1,10 @@
 """JSON error pages for requests that never reach a DRF view (unknown paths, crashes)."""
 
+import sys
+
 from django.http import JsonResponse
+
+from config.outages import unavailable_response
 
 
 def not_found(request, exception=None):
@@ -16,4 +20,6 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
-    return JsonResponse({"detail": "Server error."}, status=500)
+    # A database outage met outside a view (a middleware's session or user lookup) is
+    # still the retryable 503; views' own are answered by DatabaseUnavailableMiddleware.
+    return unavailable_response(sys.exc_info()[1]) or JsonResponse({"detail": "Server error."}, status=500)

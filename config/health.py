@@ -1,5 +1,6 @@
 """Probes for the load balancer and the orchestrator."""
 
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
@@ -11,7 +12,8 @@ def healthz(request):
 
 
 def readyz(request):
-    """The database answers and every migration is applied: safe to send traffic."""
+    """The database answers, every migration is applied and the static files can be
+    served: safe to send traffic."""
     try:
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -21,4 +23,17 @@ def readyz(request):
         return JsonResponse(
             {"status": "unavailable", "detail": f"{len(pending)} migration(s) not applied."}, status=503
         )
+    if static_manifest_missing():
+        return JsonResponse(
+            {"status": "unavailable", "detail": "Static files are not collected: run collectstatic."},
+            status=503,
+        )
     return JsonResponse({"status": "ok"})
+
+
+def static_manifest_missing() -> bool:
+    """In production (the manifest storage), whether this process found no manifest of
+    the collected static files: every page that links one (the API docs, the admin's
+    and the browsable API's login) would fail. The storage reads the manifest once,
+    when the process starts, so a later collectstatic needs a restart too."""
+    return isinstance(staticfiles_storage, ManifestFilesMixin) and not staticfiles_storage.hashed_files

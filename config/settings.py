@@ -61,6 +61,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tasks.request_id.RequestIdMiddleware",
+    # Outermost after the request id: it times and logs every answer, refusals included.
+    "tasks.access_log.AccessLogMiddleware",
+    # A database outage or a statement over the timeout: a JSON 503, for every view.
+    "config.outages.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -127,6 +131,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Statement timeout ----------------------------------------------------------
+# No statement may hold the database for long (PostgreSQL's units: "500ms", "5s",
+# "1min"; "0" turns it off). Applied as the role's default in this database by every
+# `migrate` (tasks.statement_timeout), so it holds behind a transaction-mode pooler
+# (Neon's pooled endpoint), which passes no startup options.
+DB_STATEMENT_TIMEOUT = os.environ.get("DB_STATEMENT_TIMEOUT", "5s")
+
 # --- Cache: shared by every process when REDIS_URL is set ---------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -135,6 +146,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tasks"),
+            # Throttle counters only: a Redis that is down or blackholed must cost a
+            # request a fraction of a second, not hang it (throttling then fails open).
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+            },
         }
     }
 else:
@@ -189,8 +206,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "tasks.schema.TasksAutoSchema",
     "EXCEPTION_HANDLER": "tasks.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "tasks.principal.PrincipalRateThrottle",  # per principal id, not per user.pk
-        "rest_framework.throttling.AnonRateThrottle",
+        # DRF's, per principal id, failing open when the cache that holds the counters
+        # is unreachable.
+        "tasks.throttling.UserRateThrottle",
+        "tasks.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("THROTTLE_USER_RATE", "6000/min"),
@@ -293,5 +312,10 @@ LOGGING = {
         # The MCP SDK logs each stateless exchange's start and end, and each tool refusal,
         # at INFO; the access log already has one line per request.
         "mcp": {"level": "WARNING"},
+        # Whatever LOG_LEVEL says: ACCESS_LOG is its switch.
+        "tasks.access": {"level": "INFO"},
     },
 }
+# One JSON line per request (tasks.access_log): method, path, status, duration,
+# request id and principal; never the query string, headers or body.
+ACCESS_LOG = env_bool("ACCESS_LOG", default=True)

@@ -11,3 +11,7 @@ class TasksConfig(AppConfig):
         from tasks.postgres import connect_signal
 
         connect_signal()
+
+        from tasks import statement_timeout
+
+        statement_timeout.connect_signals(self)

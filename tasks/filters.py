@@ -14,6 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from tasks import list_parameters
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
+from tasks.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
+from tasks.tag_condition import carries_all_tags
 
 
 class StrictBooleanField(forms.Field):
@@ -52,9 +54,11 @@ class TagNamesField(forms.Field):
             super().run_validators(name)
 
     def to_python(self, value):
-        names = [name.strip() for name in value or [] if name.strip()]
+        names = list(dict.fromkeys(name.strip() for name in value or [] if name.strip()))
         if any(len(name) > TAG_MAX_LENGTH for name in names):
             raise forms.ValidationError(f"A tag has at most {TAG_MAX_LENGTH} characters.")
+        if len(names) > MAX_TAG_FILTERS:
+            raise forms.ValidationError(f"Give at most {MAX_TAG_FILTERS} values.")
         return names
 
 
@@ -68,15 +72,18 @@ class DateTimeFilter(filters.Filter):
     field_class = StrictDateTimeField
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": TAG_MAX_LENGTH}})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "maxLength": TAG_MAX_LENGTH},
+        "maxItems": MAX_TAG_FILTERS,
+    }
+)
 class AllTagsFilter(filters.Filter):
     field_class = TagNamesField
 
     def filter(self, queryset, value):
-        # One join per tag: a task must carry every tag that is asked for.
-        for name in value:
-            queryset = queryset.filter(tags__name=name)
-        return queryset
+        return queryset.filter(carries_all_tags(value)) if value else queryset
 
 
 @extend_schema_field({"type": "string", "enum": list(Priority.labels)})
@@ -96,7 +103,7 @@ class TaskFilter(filters.FilterSet):
     tag = AllTagsFilter(help_text="Only tasks with this tag; repeat it to require several.")
     search = filters.CharFilter(
         method="filter_search",
-        max_length=200,
+        max_length=SEARCH_MAX_LENGTH,
         help_text="Case-insensitive text in the title or description.",
     )
     due_before = DateTimeFilter(

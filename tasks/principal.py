@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rest_framework.throttling import UserRateThrottle
-
 # Reserved for this service's own (Django) accounts. Migration 0004 writes the same
 # prefix literally, as a migration must not change when this code does.
 LOCAL_PREFIX = "local:"
@@ -58,13 +56,3 @@ def principal_id(user) -> str:
     if isinstance(user, ExternalUser):
         return user.pk
     return local_principal_id(user.pk)
-
-
-class PrincipalRateThrottle(UserRateThrottle):
-    """DRF's per-user throttle, counted per principal id rather than per `user.pk`:
-    an external subject "1" and Django account 1 share a pk, never a budget."""
-
-    def get_cache_key(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return None  # the anonymous (per-IP) throttle counts these
-        return self.cache_format % {"scope": self.scope, "ident": principal_id(request.user)}

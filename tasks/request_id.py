@@ -54,6 +54,8 @@ class JsonLogFormatter(logging.Formatter):
         status_code = getattr(record, "status_code", None)
         if status_code:
             entry["status"] = status_code
+        # Structured fields a logger passes as `extra={"fields": {...}}` (the access log's).
+        entry.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -43,6 +43,11 @@ ERRORS = {
     "412": (ErrorSerializer, "`If-Match` names a version of the task that is no longer current."),
     "422": (ErrorSerializer, "This `Idempotency-Key` was used before with a different body."),
     "429": (ErrorSerializer, "Too many requests; `Retry-After` says how many seconds to wait."),
+    "503": (
+        ErrorSerializer,
+        "The database is unreachable, or the request ran past the statement timeout; "
+        "retry after `Retry-After` seconds.",
+    ),
 }
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -124,7 +129,7 @@ class TasksAutoSchema(AutoSchema):
             codes.append("422")
         if self.method in WRITE_METHODS:
             codes += ["413", "415"]
-        codes.append("429")
+        codes += ["429", "503"]
         return codes
 
     def _has_query_parameters(self) -> bool:

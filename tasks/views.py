@@ -15,6 +15,7 @@ from tasks import idempotency, preconditions, representation
 from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 from tasks.pagination import KeysetPagination
+from tasks.parameter_bounds import BoundedQueryMixin
 from tasks.permissions import IsPathOwner
 from tasks.principal import principal_id
 from tasks.serializers import (
@@ -38,8 +39,9 @@ USER_ID_PARAMETER = OpenApiParameter(
 )
 
 
-class OwnerScopedMixin:
-    """Views under `/api/{user_id}/`: only the owner gets in, and sees only their own rows."""
+class OwnerScopedMixin(BoundedQueryMixin):
+    """Views under `/api/{user_id}/`: only the owner gets in, and sees only their own rows,
+    asking with a query string within its bounds."""
 
     permission_classes = [IsAuthenticated, IsPathOwner]
 

@@ -1,5 +1,6 @@
 """Probes, the OpenAPI schema and its two viewers (offline), and JSON for unknown paths."""
 
+import json
 import re
 from http import HTTPStatus
 
@@ -128,3 +129,32 @@ def test_an_unknown_path_gets_a_json_404_when_debug_is_off(settings, anon_client
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.fixture
+def production_static_storage(settings, tmp_path):
+    """The production storage (hashed names from a manifest), collecting into tmp_path."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    return tmp_path
+
+
+def test_readyz_is_unavailable_in_production_until_static_files_are_collected(
+    anon_client, production_static_storage
+):
+    response = anon_client.get("/readyz")
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "collectstatic" in response.json()["detail"]
+
+
+def test_readyz_is_ok_once_the_static_manifest_is_there(anon_client, production_static_storage):
+    manifest = {"version": "1.1", "hash": "0", "paths": {"admin/css/base.css": "admin/css/base.0.css"}}
+    (production_static_storage / "staticfiles.json").write_text(json.dumps(manifest))
+
+    response = anon_client.get("/readyz")
+
+    assert response.status_code == HTTPStatus.OK

@@ -8,12 +8,13 @@ from http import HTTPStatus
 from types import SimpleNamespace
 
 import pytest
+from rest_framework import throttling
 from rest_framework.test import APIClient
-from rest_framework.throttling import UserRateThrottle
 
 from tasks.identity_provider import ExternalTokenError, configured_verifier
 from tasks.models import Tag, Task
-from tasks.principal import ExternalUser, PrincipalRateThrottle, principal_id
+from tasks.principal import ExternalUser, principal_id
+from tasks.throttling import UserRateThrottle
 from tests.conftest import bearer_client, tasks_url
 from tests.test_auth_jwks import AUDIENCE, ED_KEY, ISSUER, JwksServer
 
@@ -217,8 +218,9 @@ def test_a_local_account_and_the_subject_equal_to_its_pk_have_separate_throttle_
     external = SimpleNamespace(user=ExternalUser(str(alice.pk)))
 
     # DRF's own per-user throttle keys on `user.pk`, which the two share.
-    assert UserRateThrottle().get_cache_key(local, None) == UserRateThrottle().get_cache_key(external, None)
-    throttle = PrincipalRateThrottle()
+    drf = throttling.UserRateThrottle()
+    assert drf.get_cache_key(local, None) == drf.get_cache_key(external, None)
+    throttle = UserRateThrottle()
     assert throttle.get_cache_key(local, None) != throttle.get_cache_key(external, None)
     assert throttle.get_cache_key(external, None).endswith(f"_{alice.pk}")
     assert throttle.get_cache_key(local, None).endswith(f"_local:{alice.pk}")
@@ -227,4 +229,4 @@ def test_a_local_account_and_the_subject_equal_to_its_pk_have_separate_throttle_
 def test_the_throttle_leaves_anonymous_callers_to_the_per_ip_throttle():
     anonymous = SimpleNamespace(user=SimpleNamespace(is_authenticated=False))
 
-    assert PrincipalRateThrottle().get_cache_key(anonymous, None) is None
+    assert UserRateThrottle().get_cache_key(anonymous, None) is None

@@ -1,0 +1,47 @@
+"""A database that cannot answer is a JSON 503 with `Retry-After`, never a 500.
+
+Two ways it happens: the database cannot be reached (down, restarting, the network),
+or a statement ran past the statement timeout (DB_STATEMENT_TIMEOUT) and was
+cancelled. Either way the client should retry shortly, and nothing about the request
+itself was wrong. Django reconnects on the next request, so service resumes by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+# SQLSTATE of a statement cancelled by statement_timeout (query_canceled).
+QUERY_CANCELED = "57014"
+
+
+def unavailable_response(exc: BaseException | None) -> JsonResponse | None:
+    """The 503 for a database that could not answer, or None for any other error."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        detail = "The request took too long and was stopped; try again shortly."
+    else:
+        detail = "The database is unavailable; try again shortly."
+    logger.warning("database could not answer: %s", str(exc).strip().partition("\n")[0])
+    response = JsonResponse({"detail": detail}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a view's database outage or timeout (DRF's views and Django's alike) into the 503."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return unavailable_response(exception)

@@ -1,0 +1,57 @@
+"""One JSON line per request: what was asked, the answer, how long it took, and by whom.
+
+Only the method and the path are logged, never the query string (a client may put a
+token there), the headers or the body. `ACCESS_LOG=0` turns it off.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject, empty
+
+from tasks.principal import principal_id
+
+logger = logging.getLogger("tasks.access")
+
+
+class AccessLogMiddleware:
+    """Writes the access line after the response is made (inside RequestIdMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if settings.ACCESS_LOG:
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": duration_ms,
+                        "request_id": getattr(request, "request_id", None),
+                        "principal": _principal(request),
+                    }
+                },
+            )
+        return response
+
+
+def _principal(request) -> str | None:
+    """The authenticated caller's id, if the request got as far as authenticating."""
+    user = request.__dict__.get("user")
+    # Django's lazy session user, never looked at by the view: reading it now would cost
+    # a session query just for the log.
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return principal_id(user) if user.is_authenticated else None

@@ -1,0 +1,85 @@
+"""A TCP proxy in a thread, to cut a server off from its database and reconnect it."""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import threading
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:`port` to `target`. `cut()` drops every connection and
+    refuses new ones; `restore()` listens again on the same port."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self._listener = self._listen(0)
+        self.port = self._listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._start_accepting()
+
+    @staticmethod
+    def _listen(port: int) -> socket.socket:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(64)
+        return listener
+
+    def _start_accepting(self) -> None:
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # the listener was closed by cut()
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets.update((client, upstream))
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+
+    def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
+        peers = {client: upstream, upstream: client}
+        with selectors.DefaultSelector() as selector:
+            for sock in peers:
+                selector.register(sock, selectors.EVENT_READ)
+            try:
+                while True:
+                    for key, _ in selector.select():
+                        data = key.fileobj.recv(65536)
+                        if not data:
+                            return
+                        peers[key.fileobj].sendall(data)
+            except OSError:
+                return
+            finally:
+                self._close(client, upstream)
+
+    def _close(self, *sockets: socket.socket) -> None:
+        with self._lock:
+            for sock in sockets:
+                self._sockets.discard(sock)
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    def cut(self) -> None:
+        # shutdown() wakes the thread blocked in accept(); close() alone would not.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        with self._lock:
+            open_sockets = list(self._sockets)
+        self._close(*open_sockets)
+
+    def restore(self) -> None:
+        self._listener = self._listen(self.port)
+        self._start_accepting()

@@ -1,0 +1,61 @@
+"""One JSON access line per request: method, path, status, duration, request id and the
+principal, and never the query string, the token or the body."""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+
+import pytest
+
+from tasks.principal import principal_id
+from tasks.request_id import JsonLogFormatter
+from tests.conftest import tasks_url
+
+pytestmark = pytest.mark.django_db
+
+
+def access_lines(caplog) -> list[dict]:
+    return [json.loads(JsonLogFormatter().format(r)) for r in caplog.records if r.name == "tasks.access"]
+
+
+def test_each_request_writes_one_line_with_who_did_what(alice, alice_client, caplog):
+    with caplog.at_level(logging.INFO, logger="tasks.access"):
+        response = alice_client.post(
+            tasks_url() + "?note=secret-in-query",
+            {"title": "private body"},
+            format="json",
+            HTTP_X_REQUEST_ID="trace-42",
+        )
+
+    [line] = access_lines(caplog)
+    assert response.status_code == HTTPStatus.CREATED
+    assert line["method"] == "POST"
+    assert line["path"] == "/api/me/tasks"
+    assert line["status"] == HTTPStatus.CREATED
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["request_id"] == "trace-42"
+    assert line["principal"] == principal_id(alice)
+    written = json.dumps(line)
+    # "eyJ": how every JWT begins.
+    for secret in ("eyJ", "Bearer", "secret-in-query", "private body"):
+        assert secret not in written
+
+
+def test_refusals_are_logged_too_without_a_principal(anon_client, caplog):
+    with caplog.at_level(logging.INFO, logger="tasks.access"):
+        anon_client.get(tasks_url())
+
+    [line] = access_lines(caplog)
+    assert line["status"] == HTTPStatus.UNAUTHORIZED
+    assert line["principal"] is None
+
+
+def test_access_log_off(alice_client, caplog, settings):
+    settings.ACCESS_LOG = False
+
+    with caplog.at_level(logging.INFO, logger="tasks.access"):
+        alice_client.get(tasks_url())
+
+    assert access_lines(caplog) == []
