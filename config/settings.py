@@ -186,7 +186,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["tasks.filters.TaskFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "tasks.schema.TasksAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tasks.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
@@ -221,12 +221,17 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tasks.schema.document_paths_without_trailing_slash",
+        "tasks.schema.require_fields_always_present",
+        "tasks.schema.declare_request_id_header",
     ],
+    # The API takes JSON bodies only; the form parsers serve the browsable API's HTML
+    # forms and must not be offered to generated clients (they would send multipart).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
 # --- CORS ---------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",

@@ -147,7 +147,16 @@ class KeysetPagination(BasePagination):
                 "in": "query",
                 "required": False,
                 "description": "Sort key, `-` for descending; ties break on id, null due dates come last.",
-                "schema": {"type": "string", "enum": ORDERING_CHOICES, "default": DEFAULT_ORDERING},
+                "schema": {
+                    "type": "string",
+                    "enum": ORDERING_CHOICES,
+                    "default": DEFAULT_ORDERING,
+                    # Names for generated clients' enums (`-title` is TITLE_DESC, not VALUE_3).
+                    "x-enum-varnames": [
+                        name.lstrip("-") + ("_desc" if name.startswith("-") else "")
+                        for name in ORDERING_CHOICES
+                    ],
+                },
                 # Empty means the default ordering.
                 "allowEmptyValue": True,
             },

@@ -6,7 +6,6 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -14,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from tasks import idempotency, preconditions, representation, services
+from tasks import api_docs, idempotency, preconditions, representation, services
 from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 from tasks.pagination import KeysetPagination
@@ -29,13 +28,6 @@ from tasks.serializers import (
 )
 from tasks.sync import delta_since
 
-USER_ID_PARAMETER = OpenApiParameter(
-    "user_id",
-    str,
-    OpenApiParameter.PATH,
-    description="The caller's own user id, or `me`. Any other user's id is a 403.",
-)
-
 
 class OwnerScopedMixin:
     """Views under `/api/{user_id}/`: only the owner gets in, and sees only their own rows."""
@@ -47,16 +39,7 @@ class OwnerScopedMixin:
         return principal_id(self.request.user)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List tasks, newest first", parameters=[USER_ID_PARAMETER]),
-    create=extend_schema(summary="Create a task", parameters=[USER_ID_PARAMETER]),
-    retrieve=extend_schema(summary="Get a task", parameters=[USER_ID_PARAMETER]),
-    update=extend_schema(
-        summary="Update a task (fields left out keep their values)", parameters=[USER_ID_PARAMETER]
-    ),
-    partial_update=extend_schema(summary="Update some fields of a task", parameters=[USER_ID_PARAMETER]),
-    destroy=extend_schema(summary="Delete a task", parameters=[USER_ID_PARAMETER]),
-)
+@api_docs.task_viewset
 class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     """A user's tasks."""
 
@@ -134,16 +117,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         task.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        summary="Complete, reopen or toggle a task",
-        description=(
-            'With `{"completed": true|false}` sets that state (repeating it changes nothing); '
-            "with no body, toggles it."
-        ),
-        request=CompletionSerializer,
-        responses=TaskSerializer,
-        parameters=[USER_ID_PARAMETER],
-    )
+    @api_docs.complete
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
     @transaction.atomic
     def complete(self, request, *args, **kwargs):
@@ -154,12 +128,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         services.set_completion(task, body.validated_data.get("completed"))
         return self.task_response(task)
 
-    @extend_schema(
-        summary="Delete all completed tasks",
-        request=None,
-        responses=ClearCompletedSerializer,
-        parameters=[USER_ID_PARAMETER],
-    )
+    @api_docs.clear_completed
     @action(
         detail=False, methods=["post"], url_path="clear-completed", serializer_class=ClearCompletedSerializer
     )
@@ -169,20 +138,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
         return idempotency.run_once(request, user_id=self.owner_id, work=clear)
 
-    @extend_schema(
-        summary="Changes since the last sync",
-        description=(
-            "Without `since`: every task, and a token. With the `next` token of the previous "
-            "sync: the tasks created or changed since then and the ids of those deleted. A "
-            "change may be sent twice, never missed; apply `changed` as upserts, then `deleted`."
-        ),
-        parameters=[
-            USER_ID_PARAMETER,
-            OpenApiParameter("since", str, description="The `next` token of the previous sync."),
-        ],
-        responses=SyncSerializer,
-        filters=False,
-    )
+    @api_docs.sync
     @action(
         detail=False,
         methods=["get"],
@@ -202,7 +158,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         )
 
 
-@extend_schema(summary="List the user's tags with their task counts", parameters=[USER_ID_PARAMETER])
+@api_docs.tag_list
 class TagListView(OwnerScopedMixin, mixins.ListModelMixin, generics.GenericAPIView):
     """A user's tags, each with how many of their tasks carry it."""
 
