@@ -179,7 +179,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "tasks.rendering.FastJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's browsable API, with links between tasks and a complete button.
+        "tasks.browsable.TaskBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "tasks.rendering.StrictJSONParser",

@@ -121,12 +121,21 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
     @transaction.atomic
     def complete(self, request, *args, **kwargs):
+        """Complete or reopen this task: PATCH `{"completed": true}` (or `false`); with no
+        body, PATCH toggles it."""
         body = CompletionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         task = self.get_object(for_update=True)
         preconditions.require_current(request, task)
         services.set_completion(task, body.validated_data.get("completed"))
         return self.task_response(task)
+
+    @api_docs.complete_page
+    @complete.mapping.get
+    def complete_page(self, request, *args, **kwargs):
+        """The browsable API links here with a GET: show the task's state and offer the PATCH
+        (with `completed` prefilled) rather than answer 405."""
+        return Response({"completed": self.get_object().completed})
 
     @api_docs.clear_completed
     @action(
