@@ -269,6 +269,8 @@ USE_TZ = True
 # --- Static files (WhiteNoise) -------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for.
+WHITENOISE_ROOT = BASE_DIR / "config" / "root_files"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from config import health
+from config.docs_pages import same_origin_only
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"
@@ -22,10 +23,14 @@ urlpatterns = [
     re_path(r"^api/auth/token/?$", TokenObtainPairView.as_view(), name="token-obtain"),
     re_path(r"^api/auth/token/refresh/?$", TokenRefreshView.as_view(), name="token-refresh"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
-    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(
+        r"^api/docs/?$",
+        same_origin_only(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
     re_path(
         r"^api/redoc/?$",
-        SpectacularRedocView.as_view(url_name="schema", template_name="tasks/redoc.html"),
+        same_origin_only(SpectacularRedocView.as_view(url_name="schema", template_name="tasks/redoc.html")),
         name="redoc",
     ),
     path("api/", include("tasks.urls")),

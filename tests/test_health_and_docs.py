@@ -128,3 +128,21 @@ def test_an_unknown_path_gets_a_json_404_when_debug_is_off(settings, anon_client
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found."}
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == HTTPStatus.OK
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"\x00\x00\x01\x00")  # an ICO file
+
+
+@pytest.mark.parametrize("url", ["/api/docs", "/api/redoc"])
+def test_the_docs_pages_allow_requests_to_this_server_only(anon_client, url):
+    policy = anon_client.get(url)["Content-Security-Policy"]
+
+    directives = dict(directive.strip().split(" ", 1) for directive in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self' data:"
+    assert "http" not in policy
