@@ -121,8 +121,8 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
     @transaction.atomic
     def complete(self, request, *args, **kwargs):
-        """Complete or reopen this task: PATCH `{"completed": true}` (or `false`); with no
-        body, PATCH toggles it."""
+        """Complete or reopen this task: PATCH {"completed": true} (or false); with no body,
+        PATCH toggles it."""
         body = CompletionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         task = self.get_object(for_update=True)

@@ -63,6 +63,14 @@ class Browser:
         WebDriverWait(self.driver, WAIT_SECONDS).until(EC.staleness_of(old_page))
         self.find("body")
 
+    def click_and_wait_for_url_change(self, css: str) -> None:
+        """Click something the browsable API sends by script (its PATCH forms), and wait
+        until the page it wrote in place of this one is there."""
+        old_page = self.find("html")
+        self.find(css).click()
+        WebDriverWait(self.driver, WAIT_SECONDS).until(EC.staleness_of(old_page))
+        self.find("body")
+
     def wait_for_text(self, text: str) -> None:
         WebDriverWait(self.driver, WAIT_SECONDS).until(
             EC.text_to_be_present_in_element((By.TAG_NAME, "body"), text)
@@ -177,16 +185,114 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     assert (task.user_id, task.completed) == (str(alice.pk), True)
     assert task.completed_at is not None
 
-    # The seed's toggle endpoint is offered too, under "Extra Actions": PATCH with no body.
+    # The task's page has a button for the other state: reopen it.
+    browser.open(f"/api/me/tasks/{created['id']}")
+    assert browser.find("form.complete-task button").text == "Reopen this task"
+    browser.click_and_wait_for_url_change("form.complete-task button")
+    browser.wait_for_text("HTTP 200 OK")
+    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is False)
+    screenshot("api-5-reopened")
+    task.refresh_from_db()
+    assert (task.completed, task.completed_at) == (False, None)
+
+    # "Extra Actions" leads to the complete page: a GET that says the state (no 405) and a
+    # PATCH form prefilled with {"completed": true}.
+    browser.open(f"/api/me/tasks/{created['id']}")
     browser.find("#extra-actions-menu").click()
     browser.click_and_wait_for_page(".dropdown-menu a[href$='/complete']")
     assert browser.driver.current_url.endswith(f"/api/me/tasks/{created['id']}/complete")
-    assert "HTTP 405 Method Not Allowed" in browser.text  # a GET; the page offers the PATCH form
-    browser.fill("#put-generic-content-form textarea[name=_content]", "")
+    assert "HTTP 200 OK" in browser.text
+    assert browser.response_json() == {"completed": False}
+    # Only the raw form is offered here (no HTML tab): the body to PATCH, ready to send.
+    prefilled = browser.find("#put-generic-content-form textarea[name=_content]").get_attribute("value")
+    assert json.loads(prefilled) == {"completed": True}
+    screenshot("api-6-complete-page")
     browser.find("#put-generic-content-form button[data-method=PATCH]").click()
-    browser.wait_for_text("HTTP 200 OK")
-    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is False)
-    screenshot("api-5-toggled-back")
+    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json().get("completed_at"))
+    assert browser.response_json()["completed"] is True
+    screenshot("api-7-completed-from-the-complete-page")
 
     task.refresh_from_db()
-    assert (task.completed, task.completed_at) == (False, None)
+    assert task.completed is True
+
+
+def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, screenshot, alice, make_task):
+    groceries = make_task(alice, title="Buy apples")
+    groceries.set_tags(["shopping"])
+    done = make_task(alice, title="Buy pears", completed=True)
+    done.set_tags(["shopping"])
+    make_task(alice, title="Mow the lawn").set_tags(["garden"])
+    sign_in(browser, "alice", "alice-pass-123!", "/api/me/tasks")
+
+    browser.find("button[data-target='#filtersModal']").click()
+    browser.find("#filtersModal.in")
+    modal = browser.find("#filtersModal").text
+    assert "[invalid name]" not in modal and "`" not in modal
+    for label in ("Search:", "Overdue:", "Tag:", "Ordering:"):
+        assert label in modal
+    browser.fill("#filtersModal input[name=tag]", "shopping")
+    Select(browser.find("#filtersModal select[name=completed]")).select_by_visible_text("no")
+    Select(browser.find("#filtersModal select[name=ordering]")).select_by_value("title")
+    screenshot("api-filter-1-dialog")
+    browser.click_and_wait_for_page("#filtersModal button[type=submit]")
+
+    assert "tag=shopping" in browser.driver.current_url and "completed=false" in browser.driver.current_url
+    listed = browser.response_json()
+    assert [task["title"] for task in listed] == ["Buy apples"]
+    # Each task links to its page.
+    link = browser.find(f"a[href='{listed[0]['url']}']")
+    screenshot("api-filter-2-filtered")
+    browser.click_and_wait_for_page(f"a[href='{link.get_attribute('href')}']")
+    assert browser.response_json()["id"] == str(groceries.pk)
+
+    assert browser.find("form.complete-task button").text == "Mark this task completed"
+    screenshot("api-complete-1-task-page")
+    browser.click_and_wait_for_url_change("form.complete-task button")
+    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is True)
+    assert browser.find("form.complete-task button").text == "Reopen this task"
+    screenshot("api-complete-2-completed")
+    groceries.refresh_from_db()
+    assert groceries.completed is True and groceries.completed_at is not None
+
+
+@pytest.mark.parametrize("path", ["/api/docs", "/api/redoc"])
+def test_the_docs_pages_request_nothing_from_outside(browser, screenshot, path):
+    browser.driver.get_log("performance")  # drop what earlier pages logged
+    browser.open(path)
+    if path == "/api/docs":
+        browser.find(".swagger-ui .info .title")
+    else:
+        browser.find(".api-content h1")
+    browser.wait_for_text("Tasks API")
+    WebDriverWait(browser.driver, WAIT_SECONDS).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete"
+    )
+    screenshot(f"docs{path.replace('/', '-')}")
+
+    sent, blocked = requests_made(browser.driver)
+    outside = {url for url in sent if not url.startswith((browser.base_url, "data:", "blob:"))}
+    assert outside <= blocked, f"requests that left for another server: {sorted(outside - blocked)}"
+    assert any(url.startswith(browser.base_url + "/static/") for url in sent)
+
+
+def requests_made(driver) -> tuple[set[str], set[str]]:
+    """The URLs the page asked for (DevTools' performance log), and those the browser
+    refused to send (blocked, e.g. by the page's Content-Security-Policy)."""
+    sent: dict[str, str] = {}
+    blocked: set[str] = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        params = message.get("params", {})
+        if message["method"] == "Network.requestWillBeSent":
+            sent[params["requestId"]] = params["request"]["url"]
+        elif message["method"] == "Network.loadingFailed" and params.get("blockedReason"):
+            blocked.add(params["requestId"])
+    return set(sent.values()), {sent[request_id] for request_id in blocked if request_id in sent}
+
+
+def sign_in(browser, username: str, password: str, next_path: str) -> None:
+    browser.open(f"/api-auth/login/?next={next_path}")
+    browser.fill("#id_username", username)
+    browser.fill("#id_password", password)
+    browser.click_and_wait_for_page("#submit-id-submit")
+    assert browser.driver.current_url.endswith(next_path)
