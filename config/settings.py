@@ -11,8 +11,16 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Development settings in `.env` (written by `make run`) reach a plain `manage.py` too.
+# Variables already in the environment win, and production, which has no such file,
+# still refuses to start without SECRET_KEY. ENV_FILE= (empty) reads no file.
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 
 
 def env_bool(name: str, default: bool) -> bool:
