@@ -142,7 +142,11 @@ ERRORS: dict[int, tuple[object, str]] = {
     415: (ErrorSerializer, "The body is not JSON."),
     422: (ErrorSerializer, "This `Idempotency-Key` was used before with a different body."),
     429: (ErrorSerializer, "Too many requests; `Retry-After` says how many seconds to wait."),
-    503: (ErrorSerializer, "A dependency (the database) is unavailable; `Retry-After` says when to retry."),
+    503: (
+        ErrorSerializer,
+        "The database is unreachable, or the request ran past the statement timeout; "
+        "retry after `Retry-After` seconds.",
+    ),
 }
 # Every operation can be throttled or meet an outage; every one under /api/{user_id}/
 # needs credentials for that user.
@@ -237,8 +241,15 @@ complete = operation(
     errors=(*WRITE_BODY, 404, 412, *OWNER),
     parameters=[USER_ID, IF_MATCH, etag(200)],
 )
-# The GET on `.../complete` is the browsable API's page for the action, not part of the API.
-complete_page = extend_schema(exclude=True)
+# The browsable API links to `.../complete` with a GET: it answers the state (and the
+# page offers the PATCH) rather than 405.
+complete_page = operation(
+    summary="Whether a task is completed",
+    description="What the browsable API's page for completing a task shows; change it with PATCH.",
+    ok={200: OpenApiResponse(CompletionSerializer, description="The task's state.")},
+    errors=(404, *OWNER),
+    parameters=[USER_ID],
+)
 
 clear_completed = operation(
     summary="Delete all completed tasks",

@@ -92,3 +92,19 @@ def test_every_api_path_answers_the_same_with_a_trailing_slash(alice_client, mak
     assert without_slash.status_code not in (HTTPStatus.NOT_FOUND, HTTPStatus.MOVED_PERMANENTLY), url
     assert with_slash.status_code == without_slash.status_code, url
     assert with_slash.get("Location") is None
+
+
+@pytest.mark.parametrize("value", ["null", "xml", ""])
+def test_an_unknown_format_parameter_is_ignored_like_any_unknown_parameter(alice_client, anon_client, value):
+    answered = alice_client.get("/api/me/tasks", {"format": value})
+    refused = anon_client.get("/api/me/tasks", {"format": value})
+
+    assert answered.status_code == HTTPStatus.OK
+    assert answered["Content-Type"] == "application/json"
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_the_format_parameter_still_picks_a_known_format(anon_client):
+    response = anon_client.get("/api/schema", {"format": "json"})
+
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")

@@ -118,5 +118,8 @@ def test_descending_orderings_have_readable_enum_names(schema):
     assert len(set(names.values())) == len(names)
 
 
-def test_the_complete_pages_get_is_not_part_of_the_api(schema):
-    assert set(schema["paths"]["/api/{user_id}/tasks/{task_id}/complete"]) == {"patch"}
+def test_the_complete_pages_get_is_documented_with_its_one_field(schema):
+    get = schema["paths"]["/api/{user_id}/tasks/{task_id}/complete"]["get"]
+
+    assert get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Completion")
+    assert schema["components"]["schemas"]["Completion"]["required"] == ["completed"]

@@ -16,7 +16,8 @@ import requests
 
 from tasks.models import Task
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# Committed rows for the live server; migration-made rows restored after the flush.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PACKAGE = "tasks_client"
 # No formatter run after generation: the client is imported, never read.
