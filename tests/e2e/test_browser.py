@@ -16,6 +16,7 @@ from tests.e2e.conftest import skip_or_fail
 if importlib.util.find_spec("selenium") is None:
     skip_or_fail("selenium is not installed")
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
@@ -57,18 +58,11 @@ class Browser:
         field.send_keys(text)
 
     def click_and_wait_for_page(self, css: str) -> None:
-        """Click something that loads a new document, and wait until it has."""
+        """Click something that loads a new document (or, for the browsable API's PATCH
+        forms, has its script write the response's page in place), and wait until it has."""
         old_page = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, WAIT_SECONDS).until(EC.staleness_of(old_page))
-        self.find("body")
-
-    def click_and_wait_for_url_change(self, css: str) -> None:
-        """Click something the browsable API sends by script (its PATCH forms), and wait
-        until the page it wrote in place of this one is there."""
-        old_page = self.find("html")
-        self.find(css).click()
-        WebDriverWait(self.driver, WAIT_SECONDS).until(EC.staleness_of(old_page))
+        WebDriverWait(self.driver, WAIT_SECONDS).until(lambda _: is_gone(old_page))
         self.find("body")
 
     def wait_for_text(self, text: str) -> None:
@@ -89,10 +83,27 @@ class Browser:
         )
         assert loaded, f"{stylesheet} did not load on {self.driver.current_url}"
 
+    def wait_for_json(self, predicate) -> dict:
+        """Wait until the JSON the page shows satisfies `predicate`, across the page being
+        rewritten in place (the browsable API's script replaces the document)."""
+        return WebDriverWait(
+            self.driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException, ValueError)
+        ).until(lambda _: (lambda data: data if predicate(data) else None)(self.response_json()))
+
     def response_json(self) -> dict:
         """The JSON body the browsable API shows under the response headers."""
         shown = self.find(".response-info pre").text
         return json.loads(shown[shown.index("\n\n") + 2 :] if "\n\n" in shown else shown[shown.index("{") :])
+
+
+def is_gone(element) -> bool:
+    """Whether `element` left the page: Chromium says so either as a stale reference or,
+    while the document is being replaced, as a node that no longer belongs to it."""
+    try:
+        element.is_enabled()
+    except (StaleElementReferenceException, WebDriverException):
+        return True
+    return False
 
 
 def test_staff_add_a_task_in_the_admin_and_complete_it_with_the_bulk_action(
@@ -176,7 +187,7 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     browser.fill("#put-generic-content-form textarea[name=_content]", '{"completed": true}')
     browser.find("#put-generic-content-form button[data-method=PATCH]").click()
     browser.wait_for_text("HTTP 200 OK")
-    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is True)
+    browser.wait_for_json(lambda data: data["completed"] is True)
     assert browser.response_json()["completed_at"]
     assert re.search(r"Allow: .*PATCH", browser.text)
     screenshot("api-4-completed")
@@ -188,9 +199,9 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     # The task's page has a button for the other state: reopen it.
     browser.open(f"/api/me/tasks/{created['id']}")
     assert browser.find("form.complete-task button").text == "Reopen this task"
-    browser.click_and_wait_for_url_change("form.complete-task button")
+    browser.click_and_wait_for_page("form.complete-task button")
     browser.wait_for_text("HTTP 200 OK")
-    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is False)
+    browser.wait_for_json(lambda data: data["completed"] is False)
     screenshot("api-5-reopened")
     task.refresh_from_db()
     assert (task.completed, task.completed_at) == (False, None)
@@ -208,7 +219,7 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     assert json.loads(prefilled) == {"completed": True}
     screenshot("api-6-complete-page")
     browser.find("#put-generic-content-form button[data-method=PATCH]").click()
-    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json().get("completed_at"))
+    browser.wait_for_json(lambda data: data.get("completed_at"))
     assert browser.response_json()["completed"] is True
     screenshot("api-7-completed-from-the-complete-page")
 
@@ -247,8 +258,8 @@ def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, 
 
     assert browser.find("form.complete-task button").text == "Mark this task completed"
     screenshot("api-complete-1-task-page")
-    browser.click_and_wait_for_url_change("form.complete-task button")
-    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is True)
+    browser.click_and_wait_for_page("form.complete-task button")
+    browser.wait_for_json(lambda data: data["completed"] is True)
     assert browser.find("form.complete-task button").text == "Reopen this task"
     screenshot("api-complete-2-completed")
     groceries.refresh_from_db()
