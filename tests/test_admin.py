@@ -140,4 +140,4 @@ def test_a_long_title_is_cut_short_in_the_list_and_whole_on_hover(admin_client, 
 
     assert f'title="{title}"' in html
     assert f">{title}<" not in html
-    assert f">{title[:59]}…<" in html
+    assert f">{title[:39]}…<" in html

@@ -145,6 +145,19 @@ def test_staff_add_a_task_in_the_admin_and_complete_it_with_the_bulk_action(
     assert task.completed is True
     assert task.completed_at is not None
 
+    # A title of the full 255 characters is cut short in the list, so the columns after it
+    # stay in view. (One long word, as a pasted link is: the browser cannot wrap it.)
+    Task.objects.create(user_id="idp|dave-01", title="https://example.com/" + "x" * 235)
+    browser.open("/admin/tasks/task/")
+    title_width, completed_right, list_right = browser.driver.execute_script(
+        "const edge = s => document.querySelector(s).getBoundingClientRect();"
+        "return [edge('#result_list thead th:nth-child(2)').width,"
+        " edge('#result_list th.column-completed').right, edge('#changelist .results').right];"
+    )
+    screenshot("admin-4-long-title")
+    assert title_width <= 400
+    assert completed_right <= list_right, "the columns after the title are pushed out of view"
+
 
 def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(browser, screenshot, alice):
     browser.open("/api-auth/login/?next=/api/me/tasks")
