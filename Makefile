@@ -14,14 +14,16 @@ $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 
 install: $(BIN)/.installed
 
-# A key of its own for this checkout, so sessions and tokens survive a restart.
-.dev-secret-key:
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+# Development settings for this checkout, read by every `manage.py` (config/settings.py
+# loads .env): DEBUG on, and a key of its own so sessions and tokens survive a restart.
+.env:
+	printf 'DEBUG=1\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 
-run: install .dev-secret-key
-	DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py migrate --no-input
-	DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py ensure_dev_account
-	DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:$${PORT:-8000}
+# PORT (default 8000) picks the port.
+run: install .env
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py ensure_dev_account
+	$(BIN)/python manage.py runserver 127.0.0.1:$${PORT:-8000}
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,8 +11,16 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Development settings in `.env` (written by `make run`) reach a plain `manage.py` too.
+# Variables already in the environment win, and production, which has no such file,
+# still refuses to start without SECRET_KEY. ENV_FILE= (empty) reads no file.
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -65,6 +73,8 @@ MIDDLEWARE = [
     "tasks.access_log.AccessLogMiddleware",
     # A database outage or a statement over the timeout: a JSON 503, for every view.
     "config.outages.DatabaseUnavailableMiddleware",
+    # Django's own (HTML) error pages under /api/ become JSON, whatever DEBUG says.
+    "config.api_json_errors.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -195,7 +205,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "tasks.rendering.FastJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's browsable API, with links between tasks and a complete button.
+        "tasks.browsable.TaskBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "tasks.rendering.StrictJSONParser",
@@ -203,7 +214,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["tasks.filters.TaskFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "tasks.schema.TasksAutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tasks.negotiation.LenientFormatNegotiation",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tasks.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         # DRF's, per principal id, failing open when the cache that holds the counters
@@ -232,6 +244,9 @@ SPECTACULAR_SETTINGS = {
         "and validation errors add `errors` per field."
     ),
     "VERSION": "1.0.0",
+    # Operations are tagged (and generated clients' modules named) by the segment after
+    # /api/; said outright, as /mcp would otherwise shorten the common prefix to /.
+    "SCHEMA_PATH_PREFIX": r"/api/",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -240,12 +255,17 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tasks.schema.document_paths_without_trailing_slash",
+        "tasks.schema.require_fields_always_present",
+        "tasks.schema.declare_request_id_header",
     ],
+    # The API takes JSON bodies only; the form parsers serve the browsable API's HTML
+    # forms and must not be offered to generated clients (they would send multipart).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
 # --- CORS ---------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
@@ -281,6 +301,8 @@ USE_TZ = True
 # --- Static files (WhiteNoise) -------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for.
+WHITENOISE_ROOT = BASE_DIR / "config" / "root_files"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

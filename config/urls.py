@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from config import health
+from config.docs_pages import same_origin_only
 from tasks.mcp.views import McpView
 
 handler400 = "config.errors.bad_request"
@@ -12,19 +13,25 @@ handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.not_found"
 handler500 = "config.errors.server_error"
 
+# Every /api/ path answers with or without a trailing slash (`/?$`), never by a redirect:
+# a redirected POST loses its body in most clients.
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs", permanent=False)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
-    path("api/auth/token", TokenObtainPairView.as_view(), name="token-obtain"),
-    path("api/auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
-    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path(
-        "api/redoc",
-        SpectacularRedocView.as_view(url_name="schema", template_name="tasks/redoc.html"),
+    re_path(r"^api/auth/token/?$", TokenObtainPairView.as_view(), name="token-obtain"),
+    re_path(r"^api/auth/token/refresh/?$", TokenRefreshView.as_view(), name="token-refresh"),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(
+        r"^api/docs/?$",
+        same_origin_only(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
+    re_path(
+        r"^api/redoc/?$",
+        same_origin_only(SpectacularRedocView.as_view(url_name="schema", template_name="tasks/redoc.html")),
         name="redoc",
     ),
     path("api/", include("tasks.urls")),

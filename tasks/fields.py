@@ -35,6 +35,17 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class OptionalTextField(StrictCharField):
+    """Text that may be null. An HTML form (the browsable API's) cannot send null, only an
+    empty box: that means "none" there, stored as null as a JSON client's null is."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if value == "" and html.is_html_input(dictionary):
+            return None
+        return value
+
+
 class StrictBooleanField(serializers.BooleanField):
     """`true` or `false` in JSON; DRF would also take `0`, `"no"` or `"off"`. Form input
     (the browsable API's) has only text, so there the usual spellings still count."""
@@ -51,7 +62,15 @@ class TagListField(serializers.ListField):
     child = StrictCharField(max_length=TAG_MAX_LENGTH)
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("style", {"template": "tasks/forms/tag_list_input.html"})
         super().__init__(max_length=MAX_TAGS_PER_TASK, **kwargs)
+
+    def get_value(self, dictionary):
+        """An HTML form sends the names in one text box, separated by commas."""
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            boxes = dictionary.getlist(self.field_name)
+            return [name.strip() for box in boxes for name in box.split(",") if name.strip()]
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data):
         return list(dict.fromkeys(super().to_internal_value(data)))

@@ -8,12 +8,14 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from tasks import list_parameters
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
+from tasks.pagination import DEFAULT_ORDERING, ORDERING_CHOICES
 from tasks.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
 from tasks.tag_condition import carries_all_tags
 
@@ -22,6 +24,8 @@ class StrictBooleanField(forms.Field):
     """`true`/`false` (or `1`/`0`); anything else is an error, never silently ignored."""
 
     VALUES = {"true": True, "1": True, "false": False, "0": False}
+    # The browsable API's filter form: a choice rather than a box to type `true` into.
+    widget = forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")])
 
     def to_python(self, value):
         if value in (None, ""):
@@ -43,10 +47,29 @@ class StrictDateTimeField(forms.DateTimeField):
             raise forms.ValidationError("Date and time is out of range.") from None
 
 
+class RepeatedTextInput(forms.TextInput):
+    """A repeatable parameter in the browsable API's filter form: a text box for each value
+    given, and an empty one to add another (`?tag=a&tag=b`)."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = attrs or {}
+        values = [item for item in (value or []) if item] + [""]
+        boxes = []
+        for index, item in enumerate(values):
+            box_attrs = dict(attrs)
+            if index and "id" in attrs:
+                box_attrs["id"] = f"{attrs['id']}_{index}"
+            boxes.append(super().render(name, item, box_attrs, renderer))
+        return mark_safe(" ".join(boxes))  # noqa: S308 - TextInput.render escaped each box
+
+
 class TagNamesField(forms.Field):
     """A repeatable parameter: `?tag=a&tag=b`."""
 
-    widget = forms.MultipleHiddenInput
+    widget = RepeatedTextInput
     default_validators = [ProhibitNullCharactersValidator()]
 
     def run_validators(self, value):
@@ -95,41 +118,54 @@ class PriorityFilter(filters.ChoiceFilter):
 
 
 class TaskFilter(filters.FilterSet):
-    completed = BooleanFilter(help_text="Only completed (`true`) or open (`false`) tasks.")
+    # Labels and help texts also show in the browsable API's filter form, as plain text.
+    completed = BooleanFilter(label="Completed", help_text="Only completed (true) or open (false) tasks.")
     priority = PriorityFilter(
         method="filter_priority",
+        label="Priority",
         help_text="Only tasks of this priority.",
     )
-    tag = AllTagsFilter(help_text="Only tasks with this tag; repeat it to require several.")
+    tag = AllTagsFilter(label="Tag", help_text="Only tasks with this tag; repeat it to require several.")
     search = filters.CharFilter(
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
+        label="Search",
         help_text="Case-insensitive text in the title or description.",
     )
     due_before = DateTimeFilter(
-        field_name="due_at", lookup_expr="lt", help_text="Due strictly before this time."
+        field_name="due_at", lookup_expr="lt", label="Due before", help_text="Due strictly before this time."
     )
-    due_after = DateTimeFilter(field_name="due_at", lookup_expr="gte", help_text="Due at or after this time.")
+    due_after = DateTimeFilter(
+        field_name="due_at", lookup_expr="gte", label="Due after", help_text="Due at or after this time."
+    )
     overdue = BooleanFilter(
-        method="filter_overdue", help_text="Open tasks whose due time has passed (`true`), or the rest."
+        method="filter_overdue",
+        label="Overdue",
+        help_text="Open tasks whose due time has passed (true), or the rest (false).",
     )
     updated_since = DateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time."
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Updated since",
+        help_text="Changed at or after this time.",
     )
 
     # The hackathon's Phase II names (tasks.list_parameters). `sort` and `order` are read
     # by the paginator with `ordering`; they are here for the filter form and the schema.
     status = filters.ChoiceFilter(
+        label="Status",
         choices=[(name, name) for name in list_parameters.STATUS_COMPLETED],
         method="filter_status",
         help_text=list_parameters.STATUS_HELP,
     )
     sort = filters.ChoiceFilter(
+        label="Sort",
         choices=[(name, name) for name in list_parameters.SORT_KEYS],
         method="ordered_by_paginator",
         help_text=list_parameters.SORT_HELP,
     )
     order = filters.ChoiceFilter(
+        label="Order",
         choices=[(name, name) for name in list_parameters.ORDERS],
         method="ordered_by_paginator",
         help_text=list_parameters.ORDER_HELP,
@@ -145,6 +181,23 @@ class TaskFilter(filters.FilterSet):
 
     def ordered_by_paginator(self, queryset, name, value):
         return queryset
+
+    def get_form_class(self):
+        """The browsable API's filter form also offers `ordering`, which the pagination reads
+        (tasks.pagination): a field that filters nothing and lets the pagination judge it."""
+        ordering = forms.CharField(
+            required=False,
+            label="Ordering",
+            help_text="Sort key; a leading - sorts descending.",
+            widget=forms.Select(
+                choices=[("", f"{DEFAULT_ORDERING} (default)"), *((name, name) for name in ORDERING_CHOICES)]
+            ),
+        )
+        return type(super().get_form_class().__name__, (super().get_form_class(),), {"ordering": ordering})
+
+    def filter_queryset(self, queryset):
+        self.form.cleaned_data.pop("ordering", None)  # the form's, not a filter: see above
+        return super().filter_queryset(queryset)
 
     def filter_priority(self, queryset, name, value):
         return queryset.filter(priority=Priority.values[Priority.labels.index(value)])

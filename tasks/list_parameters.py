@@ -17,13 +17,13 @@ SORT_KEYS = {"created": ("created_at", "desc"), "title": ("title", "asc"), "due_
 ORDERS = ("asc", "desc")
 DEFAULT_SORT = "created"
 
-STATUS_HELP = "`pending` (open tasks), `completed`, or `all`; another name for `completed`."
+STATUS_HELP = "pending (open tasks), completed, or all; another name for completed."
 SORT_HELP = (
-    "`created` (newest first), `title` (A-Z) or `due_date` (soonest first, tasks with no due "
-    "date last); another name for `ordering`."
+    "created (newest first), title (A-Z) or due_date (soonest first, tasks with no due "
+    "date last); another name for ordering."
 )
 ORDER_HELP = (
-    "`asc` (oldest, A-Z or soonest first) or `desc`, for `sort`; tasks with no due date stay last either way."
+    "asc (oldest, A-Z or soonest first) or desc, for sort; tasks with no due date stay last either way."
 )
 
 

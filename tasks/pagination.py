@@ -152,7 +152,16 @@ class KeysetPagination(BasePagination):
                     "Sort key, `-` for descending; ties break on id, null due dates come last. "
                     "`sort` and `order` say the same in other words."
                 ),
-                "schema": {"type": "string", "enum": ORDERING_CHOICES, "default": DEFAULT_ORDERING},
+                "schema": {
+                    "type": "string",
+                    "enum": ORDERING_CHOICES,
+                    "default": DEFAULT_ORDERING,
+                    # Names for generated clients' enums (`-title` is TITLE_DESC, not VALUE_3).
+                    "x-enum-varnames": [
+                        name.lstrip("-") + ("_desc" if name.startswith("-") else "")
+                        for name in ORDERING_CHOICES
+                    ],
+                },
                 # Empty means the default ordering.
                 "allowEmptyValue": True,
             },

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from tasks.fields import (
     AwareDateTimeField,
+    OptionalTextField,
     PriorityField,
     StrictBooleanField,
     StrictCharField,
@@ -28,6 +29,13 @@ class TaskSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
     }
 
+    description = OptionalTextField(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        style={"base_template": "textarea.html"},
+    )
     priority = PriorityField(required=False)
     tags = TagListField(source="tag_names", required=False)
     due_at = AwareDateTimeField(required=False, allow_null=True)
@@ -48,9 +56,6 @@ class TaskSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "user_id", "completed_at", "created_at", "updated_at"]
-        extra_kwargs = {
-            "description": {"max_length": DESCRIPTION_MAX_LENGTH, "allow_null": True},
-        }
 
     def get_fields(self):
         # ModelSerializer derives these from the model on every instantiation, a fifth
@@ -65,7 +70,8 @@ class TaskSerializer(serializers.ModelSerializer):
 class CompletionSerializer(serializers.Serializer):
     """Body of `PATCH .../complete`: the state to set. With no body the state toggles."""
 
-    completed = StrictBooleanField(required=False)
+    # The browsable API prefills its form with this: completing is what one comes here to do.
+    completed = StrictBooleanField(required=False, initial=True)
 
     def validate(self, attrs):
         # A misspelt key (`{"complete": true}`) must not fall through to a toggle.

@@ -1,6 +1,6 @@
 """`/api/{user_id}/...`: paths without a trailing slash, and never a redirect to one."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from tasks.views import TagListView, TaskViewSet
@@ -11,6 +11,6 @@ router.trailing_slash = "/?"
 router.register("tasks", TaskViewSet, basename="task")
 
 urlpatterns = [
-    path("<str:user_id>/tags", TagListView.as_view(), name="tag-list"),
+    re_path(r"^(?P<user_id>[^/]+)/tags/?$", TagListView.as_view(), name="tag-list"),
     path("<str:user_id>/", include(router.urls)),
 ]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from tasks import idempotency, preconditions, representation
+from tasks import api_docs, idempotency, preconditions, representation
 from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 from tasks.pagination import KeysetPagination
@@ -28,16 +27,6 @@ from tasks.serializers import (
 from tasks.store import TaskStore
 from tasks.sync import delta_since
 
-USER_ID_PARAMETER = OpenApiParameter(
-    "user_id",
-    str,
-    OpenApiParameter.PATH,
-    description=(
-        "The caller's own user id, or `me`. Any other user's id is a 403. An identity "
-        "provider's user keeps the id its token names; a Django account's is `local:<pk>`."
-    ),
-)
-
 
 class OwnerScopedMixin(BoundedQueryMixin):
     """Views under `/api/{user_id}/`: only the owner gets in, and sees only their own rows,
@@ -50,16 +39,7 @@ class OwnerScopedMixin(BoundedQueryMixin):
         return principal_id(self.request.user)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List tasks, newest first", parameters=[USER_ID_PARAMETER]),
-    create=extend_schema(summary="Create a task", parameters=[USER_ID_PARAMETER]),
-    retrieve=extend_schema(summary="Get a task", parameters=[USER_ID_PARAMETER]),
-    update=extend_schema(
-        summary="Update a task (fields left out keep their values)", parameters=[USER_ID_PARAMETER]
-    ),
-    partial_update=extend_schema(summary="Update some fields of a task", parameters=[USER_ID_PARAMETER]),
-    destroy=extend_schema(summary="Delete a task", parameters=[USER_ID_PARAMETER]),
-)
+@api_docs.task_viewset
 class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     """A user's tasks."""
 
@@ -128,18 +108,11 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         self.store.delete(self.kwargs[self.lookup_url_kwarg], if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        summary="Complete, reopen or toggle a task",
-        description=(
-            'With `{"completed": true|false}` sets that state (repeating it changes nothing); '
-            "with no body, toggles it."
-        ),
-        request=CompletionSerializer,
-        responses=TaskSerializer,
-        parameters=[USER_ID_PARAMETER],
-    )
+    @api_docs.complete
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
     def complete(self, request, *args, **kwargs):
+        """Complete or reopen this task: PATCH {"completed": true} (or false); with no body,
+        PATCH toggles it."""
         body = CompletionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         task = self.store.set_completion(
@@ -149,12 +122,14 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         )
         return self.task_response(task)
 
-    @extend_schema(
-        summary="Delete all completed tasks",
-        request=None,
-        responses=ClearCompletedSerializer,
-        parameters=[USER_ID_PARAMETER],
-    )
+    @api_docs.complete_page
+    @complete.mapping.get
+    def complete_page(self, request, *args, **kwargs):
+        """The browsable API links here with a GET: show the task's state and offer the PATCH
+        (with `completed` prefilled) rather than answer 405."""
+        return Response({"completed": self.get_object().completed})
+
+    @api_docs.clear_completed
     @action(
         detail=False, methods=["post"], url_path="clear-completed", serializer_class=ClearCompletedSerializer
     )
@@ -164,20 +139,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
         return idempotency.run_once(request, user_id=self.owner_id, work=clear)
 
-    @extend_schema(
-        summary="Changes since the last sync",
-        description=(
-            "Without `since`: every task, and a token. With the `next` token of the previous "
-            "sync: the tasks created or changed since then and the ids of those deleted. A "
-            "change may be sent twice, never missed; apply `changed` as upserts, then `deleted`."
-        ),
-        parameters=[
-            USER_ID_PARAMETER,
-            OpenApiParameter("since", str, description="The `next` token of the previous sync."),
-        ],
-        responses=SyncSerializer,
-        filters=False,
-    )
+    @api_docs.sync
     @action(
         detail=False,
         methods=["get"],
@@ -197,7 +159,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         )
 
 
-@extend_schema(summary="List the user's tags with their task counts", parameters=[USER_ID_PARAMETER])
+@api_docs.tag_list
 class TagListView(OwnerScopedMixin, mixins.ListModelMixin, generics.GenericAPIView):
     """A user's tags, each with how many of their tasks carry it."""
 

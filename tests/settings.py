@@ -2,6 +2,8 @@
 
 import os
 
+# A developer's .env (DEBUG=1, their database) must not change what the tests run on.
+os.environ.setdefault("ENV_FILE", "")
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret-" + "x" * 40)
 os.environ.setdefault("AUTH_JWT_SECRET", "test-external-idp-secret-with-32-bytes!")
 os.environ.setdefault("AUTH_JWT_ISSUER", "https://idp.example.test")

@@ -131,3 +131,14 @@ def test_bob_without_staff_status_is_sent_to_the_login_page(bob, client, tasks):
 
     assert response.status_code == HTTPStatus.FOUND
     assert response.url.startswith("/admin/login/")
+
+
+def test_a_long_title_is_cut_short_in_the_list_and_whole_on_hover(admin_client, alice, make_task):
+    title = "Renew the passport " + "x" * 236
+    make_task(alice, title=title)
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert f'title="{title}"' in html
+    assert f">{title}<" not in html
+    assert f">{title[:39]}…<" in html

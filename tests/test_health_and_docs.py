@@ -158,3 +158,21 @@ def test_readyz_is_ok_once_the_static_manifest_is_there(anon_client, production_
     response = anon_client.get("/readyz")
 
     assert response.status_code == HTTPStatus.OK
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == HTTPStatus.OK
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"\x00\x00\x01\x00")  # an ICO file
+
+
+@pytest.mark.parametrize("url", ["/api/docs", "/api/redoc"])
+def test_the_docs_pages_allow_requests_to_this_server_only(anon_client, url):
+    policy = anon_client.get(url)["Content-Security-Policy"]
+
+    directives = dict(directive.strip().split(" ", 1) for directive in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self' data:"
+    assert "http" not in policy

@@ -103,6 +103,8 @@ def driver():
     options.binary_location = CHROMIUM
     for switch in CHROMIUM_SWITCHES:
         options.add_argument(switch)
+    # Every request the pages make, for the tests that check none leaves this server.
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     with tempfile.TemporaryDirectory(prefix="e2e-chromium-") as profile:
         options.add_argument(f"--user-data-dir={profile}")
         # An explicit driver path: Selenium Manager would try to download one.

@@ -16,6 +16,7 @@ from tests.e2e.conftest import skip_or_fail
 if importlib.util.find_spec("selenium") is None:
     skip_or_fail("selenium is not installed")
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
@@ -59,10 +60,11 @@ class Browser:
         field.send_keys(text)
 
     def click_and_wait_for_page(self, css: str) -> None:
-        """Click something that loads a new document, and wait until it has."""
+        """Click something that loads a new document (or, for the browsable API's PATCH
+        forms, has its script write the response's page in place), and wait until it has."""
         old_page = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, WAIT_SECONDS).until(EC.staleness_of(old_page))
+        WebDriverWait(self.driver, WAIT_SECONDS).until(lambda _: is_gone(old_page))
         self.find("body")
 
     def wait_for_text(self, text: str) -> None:
@@ -83,10 +85,27 @@ class Browser:
         )
         assert loaded, f"{stylesheet} did not load on {self.driver.current_url}"
 
+    def wait_for_json(self, predicate) -> dict:
+        """Wait until the JSON the page shows satisfies `predicate`, across the page being
+        rewritten in place (the browsable API's script replaces the document)."""
+        return WebDriverWait(
+            self.driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException, ValueError)
+        ).until(lambda _: (lambda data: data if predicate(data) else None)(self.response_json()))
+
     def response_json(self) -> dict:
         """The JSON body the browsable API shows under the response headers."""
         shown = self.find(".response-info pre").text
         return json.loads(shown[shown.index("\n\n") + 2 :] if "\n\n" in shown else shown[shown.index("{") :])
+
+
+def is_gone(element) -> bool:
+    """Whether `element` left the page: Chromium says so either as a stale reference or,
+    while the document is being replaced, as a node that no longer belongs to it."""
+    try:
+        element.is_enabled()
+    except (StaleElementReferenceException, WebDriverException):
+        return True
+    return False
 
 
 def test_staff_add_a_task_in_the_admin_and_complete_it_with_the_bulk_action(
@@ -127,6 +146,19 @@ def test_staff_add_a_task_in_the_admin_and_complete_it_with_the_bulk_action(
     task.refresh_from_db()
     assert task.completed is True
     assert task.completed_at is not None
+
+    # A title of the full 255 characters is cut short in the list, so the columns after it
+    # stay in view. (One long word, as a pasted link is: the browser cannot wrap it.)
+    Task.objects.create(user_id="idp|dave-01", title="https://example.com/" + "x" * 235)
+    browser.open("/admin/tasks/task/")
+    title_width, completed_right, list_right = browser.driver.execute_script(
+        "const edge = s => document.querySelector(s).getBoundingClientRect();"
+        "return [edge('#result_list thead th:nth-child(2)').width,"
+        " edge('#result_list th.column-completed').right, edge('#changelist .results').right];"
+    )
+    screenshot("admin-4-long-title")
+    assert title_width <= 400
+    assert completed_right <= list_right, "the columns after the title are pushed out of view"
 
 
 def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(browser, screenshot, alice):
@@ -170,7 +202,7 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     browser.fill("#put-generic-content-form textarea[name=_content]", '{"completed": true}')
     browser.find("#put-generic-content-form button[data-method=PATCH]").click()
     browser.wait_for_text("HTTP 200 OK")
-    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is True)
+    browser.wait_for_json(lambda data: data["completed"] is True)
     assert browser.response_json()["completed_at"]
     assert re.search(r"Allow: .*PATCH", browser.text)
     screenshot("api-4-completed")
@@ -179,16 +211,114 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
     assert (task.user_id, task.completed) == (principal_id(alice), True)
     assert task.completed_at is not None
 
-    # The seed's toggle endpoint is offered too, under "Extra Actions": PATCH with no body.
+    # The task's page has a button for the other state: reopen it.
+    browser.open(f"/api/me/tasks/{created['id']}")
+    assert browser.find("form.complete-task button").text == "Reopen this task"
+    browser.click_and_wait_for_page("form.complete-task button")
+    browser.wait_for_text("HTTP 200 OK")
+    browser.wait_for_json(lambda data: data["completed"] is False)
+    screenshot("api-5-reopened")
+    task.refresh_from_db()
+    assert (task.completed, task.completed_at) == (False, None)
+
+    # "Extra Actions" leads to the complete page: a GET that says the state (no 405) and a
+    # PATCH form prefilled with {"completed": true}.
+    browser.open(f"/api/me/tasks/{created['id']}")
     browser.find("#extra-actions-menu").click()
     browser.click_and_wait_for_page(".dropdown-menu a[href$='/complete']")
     assert browser.driver.current_url.endswith(f"/api/me/tasks/{created['id']}/complete")
-    assert "HTTP 405 Method Not Allowed" in browser.text  # a GET; the page offers the PATCH form
-    browser.fill("#put-generic-content-form textarea[name=_content]", "")
+    assert "HTTP 200 OK" in browser.text
+    assert browser.response_json() == {"completed": False}
+    # Only the raw form is offered here (no HTML tab): the body to PATCH, ready to send.
+    prefilled = browser.find("#put-generic-content-form textarea[name=_content]").get_attribute("value")
+    assert json.loads(prefilled) == {"completed": True}
+    screenshot("api-6-complete-page")
     browser.find("#put-generic-content-form button[data-method=PATCH]").click()
-    browser.wait_for_text("HTTP 200 OK")
-    WebDriverWait(browser.driver, WAIT_SECONDS).until(lambda _: browser.response_json()["completed"] is False)
-    screenshot("api-5-toggled-back")
+    browser.wait_for_json(lambda data: data.get("completed_at"))
+    assert browser.response_json()["completed"] is True
+    screenshot("api-7-completed-from-the-complete-page")
 
     task.refresh_from_db()
-    assert (task.completed, task.completed_at) == (False, None)
+    assert task.completed is True
+
+
+def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, screenshot, alice, make_task):
+    groceries = make_task(alice, title="Buy apples")
+    groceries.set_tags(["shopping"])
+    done = make_task(alice, title="Buy pears", completed=True)
+    done.set_tags(["shopping"])
+    make_task(alice, title="Mow the lawn").set_tags(["garden"])
+    sign_in(browser, "alice", "alice-pass-123!", "/api/me/tasks")
+
+    browser.find("button[data-target='#filtersModal']").click()
+    browser.find("#filtersModal.in")
+    modal = browser.find("#filtersModal").text
+    assert "[invalid name]" not in modal and "`" not in modal
+    for label in ("Search:", "Overdue:", "Tag:", "Ordering:"):
+        assert label in modal
+    browser.fill("#filtersModal input[name=tag]", "shopping")
+    Select(browser.find("#filtersModal select[name=completed]")).select_by_visible_text("no")
+    Select(browser.find("#filtersModal select[name=ordering]")).select_by_value("title")
+    screenshot("api-filter-1-dialog")
+    browser.click_and_wait_for_page("#filtersModal button[type=submit]")
+
+    assert "tag=shopping" in browser.driver.current_url and "completed=false" in browser.driver.current_url
+    listed = browser.response_json()
+    assert [task["title"] for task in listed] == ["Buy apples"]
+    # Each task links to its page.
+    link = browser.find(f"a[href='{listed[0]['url']}']")
+    screenshot("api-filter-2-filtered")
+    browser.click_and_wait_for_page(f"a[href='{link.get_attribute('href')}']")
+    assert browser.response_json()["id"] == str(groceries.pk)
+
+    assert browser.find("form.complete-task button").text == "Mark this task completed"
+    screenshot("api-complete-1-task-page")
+    browser.click_and_wait_for_page("form.complete-task button")
+    browser.wait_for_json(lambda data: data["completed"] is True)
+    assert browser.find("form.complete-task button").text == "Reopen this task"
+    screenshot("api-complete-2-completed")
+    groceries.refresh_from_db()
+    assert groceries.completed is True and groceries.completed_at is not None
+
+
+@pytest.mark.parametrize("path", ["/api/docs", "/api/redoc"])
+def test_the_docs_pages_request_nothing_from_outside(browser, screenshot, path):
+    browser.driver.get_log("performance")  # drop what earlier pages logged
+    browser.open(path)
+    if path == "/api/docs":
+        browser.find(".swagger-ui .info .title")
+    else:
+        browser.find(".api-content h1")
+    browser.wait_for_text("Tasks API")
+    WebDriverWait(browser.driver, WAIT_SECONDS).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete"
+    )
+    screenshot(f"docs{path.replace('/', '-')}")
+
+    sent, blocked = requests_made(browser.driver)
+    outside = {url for url in sent if not url.startswith((browser.base_url, "data:", "blob:"))}
+    assert outside <= blocked, f"requests that left for another server: {sorted(outside - blocked)}"
+    assert any(url.startswith(browser.base_url + "/static/") for url in sent)
+
+
+def requests_made(driver) -> tuple[set[str], set[str]]:
+    """The URLs the page asked for (DevTools' performance log), and those the browser
+    refused to send (blocked, e.g. by the page's Content-Security-Policy)."""
+    sent: dict[str, str] = {}
+    blocked: set[str] = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        params = message.get("params", {})
+        if message["method"] == "Network.requestWillBeSent":
+            sent[params["requestId"]] = params["request"]["url"]
+        elif message["method"] == "Network.loadingFailed" and params.get("blockedReason"):
+            blocked.add(params["requestId"])
+    return set(sent.values()), {sent[request_id] for request_id in blocked if request_id in sent}
+
+
+def sign_in(browser, username: str, password: str, next_path: str) -> None:
+    browser.open(f"/api-auth/login/?next={next_path}")
+    browser.fill("#id_username", username)
+    browser.fill("#id_password", password)
+    browser.click_and_wait_for_page("#submit-id-submit")
+    assert browser.driver.current_url.endswith(next_path)

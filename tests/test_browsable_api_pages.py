@@ -1,0 +1,146 @@
+"""The browsable API explains itself: readable filter form (with tag and ordering), links
+from the list to each task, a button to complete a task, and HTML forms that store what
+JSON clients would (null description, tags from a comma-separated box)."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+
+from tasks.models import Task
+from tests.conftest import tasks_url
+
+pytestmark = pytest.mark.django_db
+
+HTML = {"HTTP_ACCEPT": "text/html"}
+
+
+@pytest.fixture
+def alice_browser(alice) -> Client:
+    """Alice signed in with a session, as in a browser (the test client skips CSRF)."""
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+def page(response) -> str:
+    assert response["Content-Type"].startswith("text/html")
+    return response.content.decode()
+
+
+def test_the_filter_form_names_every_field_and_offers_tag_and_ordering(alice_browser):
+    html = page(alice_browser.get(tasks_url(), **HTML))
+
+    assert "[invalid name]" not in html
+    assert "`" not in html.split('id="filtersModal"')[1].split("</form>")[0]
+    for label in ("Search", "Overdue", "Tag", "Ordering", "Due before", "Completed", "Status", "Sort", "Order"):
+        assert f">{label}:</label>" in html, label
+    assert 'name="tag"' in html
+    assert '<select name="ordering"' in html
+
+
+def test_the_filter_form_keeps_every_tag_asked_for(alice_browser):
+    html = page(alice_browser.get(tasks_url(), {"tag": ["home", "work"]}, **HTML))
+
+    assert 'value="home"' in html and 'value="work"' in html
+
+
+def test_the_ordering_in_the_filter_form_sorts_and_filters_nothing(alice_client, alice, make_task):
+    make_task(alice, title="b")
+    make_task(alice, title="a", completed=True)
+
+    response = alice_client.get(tasks_url(), {"ordering": "title", "completed": ""})
+
+    assert [task["title"] for task in response.json()] == ["a", "b"]
+
+
+def test_the_html_list_links_each_task_the_json_does_not(alice_browser, alice_client, alice, make_task):
+    task = make_task(alice, title="Call the plumber")
+
+    html = page(alice_browser.get(tasks_url(), **HTML))
+    listed = alice_client.get(tasks_url()).json()
+
+    assert f'<a href="http://testserver/api/me/tasks/{task.pk}"' in html
+    assert "url" not in listed[0]
+
+
+def test_a_task_page_offers_a_button_that_completes_it(alice_browser, alice, make_task):
+    task = make_task(alice)
+
+    html = page(alice_browser.get(tasks_url(task_id=task.pk), **HTML))
+
+    assert f'action="/api/me/tasks/{task.pk}/complete" data-method="PATCH"' in html
+    assert '<input type="hidden" name="completed" value="true">' in html
+    assert "Mark this task completed" in html
+
+
+def test_the_completion_button_sends_what_completes_the_task(alice_browser, alice, make_task):
+    task = make_task(alice)
+
+    # What the button's form sends: PATCH, form-encoded `completed=true`.
+    response = alice_browser.patch(
+        tasks_url(task_id=task.pk, suffix="/complete"),
+        "completed=true",
+        content_type="application/x-www-form-urlencoded",
+        **HTML,
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    task.refresh_from_db()
+    assert task.completed is True
+    assert "Reopen this task" in page(response)
+
+
+def test_the_complete_page_answers_a_get_and_prefills_completed_true(alice_browser, alice, make_task):
+    task = make_task(alice)
+
+    response = alice_browser.get(tasks_url(task_id=task.pk, suffix="/complete"), **HTML)
+
+    assert response.status_code == HTTPStatus.OK
+    html = page(response)
+    assert "405" not in html
+    assert "&quot;completed&quot;: true" in html  # the raw PATCH form's prefilled body
+    task.refresh_from_db()
+    assert task.completed is False
+
+
+def test_a_get_on_complete_changes_nothing_and_says_the_state(alice_client, alice, make_task):
+    task = make_task(alice)
+
+    response = alice_client.get(tasks_url(task_id=task.pk, suffix="/complete"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"completed": False}
+
+
+def test_an_empty_description_in_the_html_form_is_stored_as_null(alice_browser):
+    response = alice_browser.post(tasks_url(), {"title": "Form task", "description": ""}, **HTML)
+
+    assert response.status_code == HTTPStatus.CREATED
+    assert Task.objects.get(title="Form task").description is None
+
+
+def test_a_json_empty_description_stays_empty(alice_client):
+    response = alice_client.post(tasks_url(), {"title": "JSON task", "description": ""}, format="json")
+
+    assert response.json()["description"] == ""
+
+
+def test_the_html_form_takes_tags_separated_by_commas(alice_browser):
+    response = alice_browser.post(tasks_url(), {"title": "Tagged", "tags": "home, errands ,,"}, **HTML)
+
+    assert response.status_code == HTTPStatus.CREATED
+    assert sorted(Task.objects.get(title="Tagged").tag_names) == ["errands", "home"]
+
+
+def test_the_html_form_shows_tags_as_one_text_box(alice_browser, alice, make_task):
+    task = make_task(alice)
+    alice_browser.patch(
+        tasks_url(task_id=task.pk), {"tags": ["home", "work"]}, content_type="application/json"
+    )
+
+    html = page(alice_browser.get(tasks_url(task_id=task.pk), **HTML))
+
+    assert "Lists are not currently supported" not in html
+    assert 'name="tags" class="form-control" type="text"' in html
+    assert 'value="home, work"' in html
