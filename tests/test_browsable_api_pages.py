@@ -33,7 +33,17 @@ def test_the_filter_form_names_every_field_and_offers_tag_and_ordering(alice_bro
 
     assert "[invalid name]" not in html
     assert "`" not in html.split('id="filtersModal"')[1].split("</form>")[0]
-    for label in ("Search", "Overdue", "Tag", "Ordering", "Due before", "Completed", "Status", "Sort", "Order"):
+    for label in (
+        "Search",
+        "Overdue",
+        "Tag",
+        "Ordering",
+        "Due before",
+        "Completed",
+        "Status",
+        "Sort",
+        "Order",
+    ):
         assert f">{label}:</label>" in html, label
     assert 'name="tag"' in html
     assert '<select name="ordering"' in html

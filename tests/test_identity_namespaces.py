@@ -2,7 +2,6 @@
 `local:<pk>`; an identity provider's subject, whatever it is ("1", "alice",
 "local:1"), never reaches them, and the account never reaches the subject's tasks."""
 
-import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from types import SimpleNamespace
@@ -16,7 +15,7 @@ from tasks.models import Tag, Task
 from tasks.principal import ExternalUser, principal_id
 from tasks.throttling import UserRateThrottle
 from tests.conftest import bearer_client, tasks_url
-from tests.test_auth_jwks import AUDIENCE, ED_KEY, ISSUER, JwksServer
+from tests.test_auth_jwks import ED_KEY, jwks  # noqa: F401 - the JWKS fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +40,6 @@ SUBJECTS = {
     "username": lambda user: user.username,
     "local-id": lambda user: principal_id(user),
 }
-
-
-@pytest.fixture
-def jwks(settings):
-    """Keys served over HTTP as an identity provider serves them; HS256 switched off."""
-    server = JwksServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    settings.AUTH_JWKS_URL = server.url
-    settings.AUTH_JWT_SECRET = ""
-    settings.AUTH_JWT_ISSUER = ISSUER
-    settings.AUTH_JWT_AUDIENCE = AUDIENCE
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(params=["hs256", "jwks"])
