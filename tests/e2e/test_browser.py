@@ -254,15 +254,15 @@ def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, 
     browser.find("#filtersModal.in")
     modal = browser.find("#filtersModal").text
     assert "[invalid name]" not in modal and "`" not in modal
-    for label in ("Search:", "Overdue:", "Tag:", "Ordering:"):
+    for label in ("Search:", "Overdue:", "Tag:", "Ordering:", "Status:", "Sort:", "Order:"):
         assert label in modal
     browser.fill("#filtersModal input[name=tag]", "shopping")
-    Select(browser.find("#filtersModal select[name=completed]")).select_by_visible_text("no")
+    Select(browser.find("#filtersModal select[name=status]")).select_by_value("pending")
     Select(browser.find("#filtersModal select[name=ordering]")).select_by_value("title")
     screenshot("api-filter-1-dialog")
     browser.click_and_wait_for_page("#filtersModal button[type=submit]")
 
-    assert "tag=shopping" in browser.driver.current_url and "completed=false" in browser.driver.current_url
+    assert "tag=shopping" in browser.driver.current_url and "status=pending" in browser.driver.current_url
     listed = browser.response_json()
     assert [task["title"] for task in listed] == ["Buy apples"]
     # Each task links to its page.
