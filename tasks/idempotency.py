@@ -1,9 +1,12 @@
 """`Idempotency-Key` on POST: a retry gets the first response and changes nothing.
 
-The key is claimed by inserting its row in the same transaction as the work it
-guards. A concurrent retry (another worker, another machine) blocks on the unique
-index until the first commits, then reads and replays its response; if the first
-fails, nothing is stored and the retry runs the work itself.
+The work runs in a transaction that ends by storing its response under the key
+(one statement, which replaces a record past its retention). If the key already
+holds a live record, the work is rolled back and that record's response replayed.
+A concurrent retry (another worker, another machine) blocks on the unique index
+until the first commits, then finds its record and replays it; if the first fails,
+nothing is stored and the retry's own work stands. With the task written in one
+statement, a create with a key costs BEGIN, the insert, the claim and COMMIT.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import orjson
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from tasks import task_sql
 from tasks.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -54,19 +58,43 @@ def run_once(request, *, user_id: str, work: Callable[[], Response]) -> Response
         raise ValidationError({HEADER: ["Use 1 to 255 visible ASCII characters."]})
     digest = fingerprint(request)
 
-    with transaction.atomic():
-        _forget_expired(user_id=user_id, key=key)
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(user_id=user_id, key=key, fingerprint=digest)
-        except IntegrityError:
-            return _replay(IdempotencyRecord.objects.get(user_id=user_id, key=key), digest)
-        response = work()
-        record.status_code = response.status_code
-        record.body = response.data
-        record.headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
-        record.save(update_fields=["status_code", "body", "headers"])
+    try:
+        with transaction.atomic():
+            response = work()
+            now = timezone.now()
+            stored = task_sql.claim_idempotency_key(
+                user_id=user_id,
+                key=key,
+                fingerprint=digest,
+                response={
+                    "status_code": response.status_code,
+                    "body": response.data,
+                    "headers": {name: response[name] for name in REPLAYED_HEADERS if name in response},
+                },
+                now=now,
+                expired_before=now - RETENTION,
+            )
+            if not stored:
+                raise _AnsweredAlready()  # undoes this request's work
+    except _AnsweredAlready:
+        return _replay(_live_record(user_id=user_id, key=key), digest)
+    except APIException:
+        # A key that already answered another body says so, whatever this body's fault.
+        record = _live_record(user_id=user_id, key=key)
+        if record is not None and record.fingerprint != digest:
+            raise KeyReused() from None
+        raise
     return response
+
+
+class _AnsweredAlready(Exception):
+    """The key holds a live record: roll back this request's work and replay it."""
+
+
+def _live_record(*, user_id: str, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(
+        user_id=user_id, key=key, created_at__gte=timezone.now() - RETENTION
+    ).first()
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> Response:
@@ -75,12 +103,6 @@ def _replay(record: IdempotencyRecord, digest: str) -> Response:
     response = Response(record.body, status=record.status_code, headers=record.headers)
     response["Idempotent-Replayed"] = "true"
     return response
-
-
-def _forget_expired(*, user_id: str, key: str) -> None:
-    IdempotencyRecord.objects.filter(
-        user_id=user_id, key=key, created_at__lt=timezone.now() - RETENTION
-    ).delete()
 
 
 def prune_expired() -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable
 
@@ -12,6 +11,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from tasks.change_clock import next_change_seq
+from tasks.preconditions import etag as version_etag
 
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -159,8 +159,7 @@ class Task(models.Model):
     @property
     def etag(self) -> str:
         """A strong ETag: it changes with every write of the task (tags included)."""
-        digest = hashlib.blake2b(f"{self.pk}:{self.change_seq}".encode(), digest_size=12)
-        return f'"{digest.hexdigest()}"'
+        return version_etag(self.pk, self.change_seq)
 
     def set_completed(self, completed: bool) -> None:
         """Change the completion state, stamping or clearing `completed_at` with it."""

@@ -1,12 +1,27 @@
-"""Conditional requests on a task: `If-None-Match` (304) and `If-Match` (412)."""
+"""A task's ETag, and the conditional requests on it: `If-None-Match` (304), `If-Match` (412).
+
+The ETag names the version a task's row carries (`change_seq`, the stamp of the
+transaction that last wrote it), so that a write can carry its `If-Match` into the
+statement itself (`... AND change_seq IN (...)`) and no other write can slip in
+between a check and the write. The version travels with a keyed digest of the task
+id and the version: the tag stays opaque and strong, a client cannot forge one, and
+one task's tag means nothing for another. (Tags given out before this format simply
+stop matching: such a client reads the task again, as after any other change.)
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from functools import cache
+from uuid import UUID
+
+from django.conf import settings
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from tasks.models import Task
+ANY = None  # `If-Match: *`, or no header: any version of the task will do
 
 
 class PreconditionFailed(APIException):
@@ -15,26 +30,50 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
-def _matches(header: str, task: Task, *, weak: bool) -> bool:
-    """RFC 9110: If-None-Match compares weakly (W/ ignored), If-Match strongly."""
+@cache
+def _key(secret: str) -> bytes:
+    return hashlib.blake2b(secret.encode(), person=b"tasks.etag", digest_size=32).digest()
+
+
+def _digest(task_id: UUID, version: int) -> str:
+    key = _key(settings.SECRET_KEY)
+    return hashlib.blake2b(
+        task_id.bytes + version.to_bytes(8, "big", signed=True), key=key, digest_size=9
+    ).hexdigest()
+
+
+def etag(task_id: UUID, version: int) -> str:
+    """The strong ETag of this version of the task."""
+    return f'"{version:x}-{_digest(task_id, version)}"'
+
+
+def versions_named(header: str | None, task_id: UUID) -> list[int] | None:
+    """The versions of this task an `If-Match` header names: None when any will do (no
+    header, or `*`); an empty list when it names none that this task ever had."""
+    if not header:
+        return ANY
     tags = parse_etags(header)
-    if weak:
-        tags = [tag.removeprefix("W/") for tag in tags]
-    return "*" in tags or task.etag in tags
+    if "*" in tags:
+        return ANY
+    versions = []
+    for tag in tags:
+        if tag.startswith("W/"):  # If-Match compares strongly: a weak tag never matches
+            continue
+        hex_version, _, digest = tag.strip('"').partition("-")
+        try:
+            version = int(hex_version, 16)
+            valid = hmac.compare_digest(digest, _digest(task_id, version))
+        except (ValueError, OverflowError):
+            continue
+        if valid:
+            versions.append(version)
+    return versions
 
 
-def is_not_modified(request, task: Task) -> bool:
-    """True when the client's cached copy (If-None-Match) is still current."""
+def is_not_modified(request, current_etag: str) -> bool:
+    """True when the client's cached copy (If-None-Match, compared weakly) is current."""
     header = request.headers.get("If-None-Match")
-    return bool(header) and _matches(header, task, weak=True)
-
-
-def require_current(request, task: Task) -> None:
-    """Refuse a write whose If-Match names a version other than the one stored now.
-
-    Call it on a row locked for the write (select_for_update), so that no other
-    write slips in between this check and the update.
-    """
-    header = request.headers.get("If-Match")
-    if header and not _matches(header, task, weak=False):
-        raise PreconditionFailed()
+    if not header:
+        return False
+    tags = [tag.removeprefix("W/") for tag in parse_etags(header)]
+    return "*" in tags or current_etag in tags

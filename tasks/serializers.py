@@ -7,7 +7,6 @@ import copy
 from django.db import models
 from rest_framework import serializers
 
-from tasks import services
 from tasks.fields import (
     AwareDateTimeField,
     PriorityField,
@@ -61,12 +60,6 @@ class TaskSerializer(serializers.ModelSerializer):
         if "_fields_from_model" not in cls.__dict__:
             cls._fields_from_model = super().get_fields()
         return copy.deepcopy(cls._fields_from_model)
-
-    def create(self, validated_data):
-        return services.create_task(**validated_data)
-
-    def update(self, instance, validated_data):
-        return services.update_task(instance, **validated_data)
 
 
 class CompletionSerializer(serializers.Serializer):

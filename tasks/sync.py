@@ -14,7 +14,8 @@ from django.core import signing
 from rest_framework.exceptions import ValidationError
 
 from tasks import change_clock
-from tasks.models import Task, TaskTombstone
+from tasks.models import Task
+from tasks.store import TaskStore
 
 TOKEN_SALT = "tasks.sync"
 
@@ -26,22 +27,14 @@ class Delta:
     next_token: str
 
 
-def delta_since(*, user_id: str, token: str | None) -> Delta:
-    """Every task of the owner changed since `token` (all of them without one), and
-    the ids deleted since then. Runs three queries."""
+def delta_since(store: TaskStore, *, token: str | None) -> Delta:
+    """Every task of the store's owner changed since `token` (all of them without one),
+    and the ids deleted since then. Runs three queries."""
     since = _decode(token) if token else None
     next_token = signing.dumps(change_clock.horizon(), salt=TOKEN_SALT)
-    tasks = Task.objects.for_owner(user_id).order_by("change_seq", "id")
-    if since is None:
-        return Delta(changed=list(tasks), deleted=[], next_token=next_token)
-    deleted = TaskTombstone.objects.filter(user_id=user_id, change_seq__gte=since).values_list(
-        "task_id", flat=True
-    )
-    return Delta(
-        changed=list(tasks.changed_since(since)),
-        deleted=[str(task_id) for task_id in deleted],
-        next_token=next_token,
-    )
+    changed = store.changed_since(since)
+    deleted = [] if since is None else store.deleted_since(since)
+    return Delta(changed=changed, deleted=deleted, next_token=next_token)
 
 
 def _decode(token: str) -> int:

@@ -1,20 +1,17 @@
-"""The task API: thin viewsets over the owner-scoped querysets and the services."""
+"""The task API: thin viewsets over the owner-scoped task store (tasks.store)."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
-from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from tasks import idempotency, preconditions, representation, services
+from tasks import idempotency, preconditions, representation
 from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 from tasks.pagination import KeysetPagination
@@ -27,6 +24,7 @@ from tasks.serializers import (
     TagCountSerializer,
     TaskSerializer,
 )
+from tasks.store import TaskStore
 from tasks.sync import delta_since
 
 USER_ID_PARAMETER = OpenApiParameter(
@@ -65,25 +63,17 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     pagination_class = KeysetPagination
     lookup_url_kwarg = "task_id"
 
-    def get_queryset(self) -> QuerySet[Task]:
-        # The only place tasks are looked up: every action below goes through it.
-        return Task.objects.for_owner(self.owner_id)
+    @cached_property
+    def store(self) -> TaskStore:
+        # Every read and write of the caller's tasks below goes through it.
+        return TaskStore(self.owner_id)
 
-    def get_object(self, *, for_update: bool = False) -> Task:
-        """The caller's task named in the path; locked for the rest of the transaction
-        when `for_update`, so that a precondition checked on it still holds at the write."""
-        task_id = self.kwargs[self.lookup_url_kwarg]
-        try:
-            UUID(task_id)
-        except ValueError:
-            raise NotFound(f"Task not found: {task_id!r} is not a task id.") from None
-        queryset = self.get_queryset()
-        if for_update:
-            queryset = queryset.select_for_update(of=("self",))
-        try:
-            task = queryset.get(pk=task_id)  # get() drops the list ordering: a plain key lookup
-        except Task.DoesNotExist:
-            raise NotFound("Task not found") from None
+    def get_queryset(self) -> QuerySet[Task]:
+        return self.store.tasks()
+
+    def get_object(self) -> Task:
+        """The caller's task named in the path (one query)."""
+        task = self.store.get(self.kwargs[self.lookup_url_kwarg])
         self.check_object_permissions(self.request, task)
         return task
 
@@ -105,7 +95,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         task = self.get_object()
-        if preconditions.is_not_modified(request, task):
+        if "If-None-Match" in request.headers and preconditions.is_not_modified(request, task.etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": task.etag})
         return self.task_response(task)
 
@@ -113,25 +103,24 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         def create_task() -> Response:
             serializer = self.get_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            task = serializer.save(user_id=self.owner_id)
+            task = self.store.create(**serializer.validated_data)
             return self.task_response(task, status.HTTP_201_CREATED)
 
         return idempotency.run_once(request, user_id=self.owner_id, work=create_task)
 
-    @transaction.atomic
     def update(self, request, *args, partial: bool = True, **kwargs):
         # PUT leaves omitted fields unchanged (partial), as the earlier backend's clients expect.
-        task = self.get_object(for_update=True)
-        preconditions.require_current(request, task)
-        serializer = self.get_serializer(task, data=request.data, partial=True)
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        return self.task_response(serializer.save())
+        task = self.store.update(
+            self.kwargs[self.lookup_url_kwarg],
+            if_match=request.headers.get("If-Match"),
+            **serializer.validated_data,
+        )
+        return self.task_response(task)
 
-    @transaction.atomic
     def destroy(self, request, *args, **kwargs):
-        task = self.get_object(for_update=True)
-        preconditions.require_current(request, task)
-        task.delete()
+        self.store.delete(self.kwargs[self.lookup_url_kwarg], if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -145,13 +134,14 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         parameters=[USER_ID_PARAMETER],
     )
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
-    @transaction.atomic
     def complete(self, request, *args, **kwargs):
         body = CompletionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        task = self.get_object(for_update=True)
-        preconditions.require_current(request, task)
-        services.set_completion(task, body.validated_data.get("completed"))
+        task = self.store.set_completion(
+            self.kwargs[self.lookup_url_kwarg],
+            body.validated_data.get("completed"),
+            if_match=request.headers.get("If-Match"),
+        )
         return self.task_response(task)
 
     @extend_schema(
@@ -165,7 +155,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     )
     def clear_completed(self, request, *args, **kwargs):
         def clear() -> Response:
-            return Response({"deleted": services.clear_completed(user_id=self.owner_id)})
+            return Response({"deleted": self.store.clear_completed()})
 
         return idempotency.run_once(request, user_id=self.owner_id, work=clear)
 
@@ -191,7 +181,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         pagination_class=None,
     )
     def sync(self, request, *args, **kwargs):
-        delta = delta_since(user_id=self.owner_id, token=request.query_params.get("since"))
+        delta = delta_since(self.store, token=request.query_params.get("since"))
         context = self.get_serializer_context()
         return Response(
             {

@@ -5,10 +5,10 @@ from http import HTTPStatus
 
 import pytest
 
-from tasks import services
 from tasks.models import Priority, Task
 from tasks.representation import COLUMNS, task_as_json, task_row
 from tasks.serializers import TaskSerializer
+from tasks.store import TaskStore
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -18,18 +18,16 @@ pytestmark = pytest.mark.django_db
 def varied_tasks(alice):
     owner = str(alice.pk)
     plus_five = timezone(timedelta(hours=5))
-    services.create_task(user_id=owner, title="plain")
-    services.create_task(
-        user_id=owner,
+    TaskStore(owner).create(title="plain")
+    TaskStore(owner).create(
         title='Ünïcode "quotes" and \\ slashes',
         description="long " * 100,
         priority=Priority.HIGH,
         tag_names=["work", "émoji 🎉", "a"],
         due_at=datetime(2027, 3, 1, 9, 30, tzinfo=plus_five),
     )
-    services.create_task(user_id=owner, title="done", completed=True, priority=Priority.LOW)
-    services.create_task(
-        user_id=owner,
+    TaskStore(owner).create(title="done", completed=True, priority=Priority.LOW)
+    TaskStore(owner).create(
         title="whole second",
         description="",
         priority=Priority.MEDIUM,

@@ -1,0 +1,229 @@
+"""The one way to a user's tasks: every read and write from the API, sync and
+clear-completed goes through `TaskStore(user_id)`, and every statement it sends
+carries that owner.
+
+Writes are one statement each where the database allows: the row is changed and
+read back by `UPDATE/DELETE ... RETURNING` (tasks.task_sql), conditional on the
+owner and, with `If-Match`, on the version, so that a write on a database a few
+milliseconds away costs one round trip. Only when such a statement matched nothing
+does a second query tell 404 from 412. On PostgreSQL a single statement runs in
+autocommit (no BEGIN/COMMIT around it) and stamps the row with its own transaction
+id; SQLite has no transaction ids, so there each write is a short IMMEDIATE
+transaction that takes its stamp from the change counter (see change_clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID, uuid4
+
+from django.db import IntegrityError, connection, transaction
+from django.http import QueryDict
+from django.utils import timezone
+from django_filters.utils import translate_validation
+from rest_framework.exceptions import NotFound
+
+from tasks import representation, task_sql
+from tasks.change_clock import next_change_seq
+from tasks.filters import TaskFilter
+from tasks.models import Tag, Task, TaskQuerySet, TaskTombstone
+from tasks.pagination import KeysetPagination
+from tasks.preconditions import PreconditionFailed, versions_named
+
+UNSET: Any = object()
+_CREATED_FIELDS = [field.attname for field in task_sql.TASK_FIELDS if field.attname != "change_seq"]
+
+
+@dataclass(frozen=True)
+class Page:
+    tasks: list[dict[str, Any]]
+    next_cursor: str | None  # for `cursor` in the next call; None on the last page
+
+
+class TaskNotFound(NotFound):
+    """A malformed id, a missing task and another user's task look the same."""
+
+    default_detail = "Task not found"
+
+
+def parse_task_id(task_id: Any) -> UUID:
+    if isinstance(task_id, UUID):
+        return task_id
+    try:
+        return UUID(str(task_id))
+    except ValueError:
+        raise TaskNotFound() from None
+
+
+@contextmanager
+def _write(*, statements: int = 1) -> Iterator[int | None]:
+    """Around a write: yields the change stamp to pass to task_sql (None where the
+    statement stamps itself). A single PostgreSQL statement runs in autocommit."""
+    if connection.vendor == "postgresql" and statements == 1:
+        yield None
+        return
+    with transaction.atomic(savepoint=False):
+        yield None if connection.vendor == "postgresql" else next_change_seq()
+
+
+class TaskStore:
+    """The tasks of one owner."""
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+
+    def tasks(self) -> TaskQuerySet:
+        """The owner's tasks, for listing, filtering and paging (no query yet)."""
+        return Task.objects.for_owner(self.user_id)
+
+    def page(self, params: Mapping[str, str | list[str]]) -> Page:
+        """A page of the owner's tasks as the list endpoint gives it, JSON-ready, for the
+        same query parameters (filters, `ordering`, `limit`, `cursor`; a list for a
+        repeated one, such as `tag`); one query."""
+        if not isinstance(params, QueryDict):
+            query = QueryDict(mutable=True)
+            for name, value in params.items():
+                query.setlist(name, list(value) if isinstance(value, list | tuple) else [value])
+            params = query
+        filterset = TaskFilter(data=params, queryset=self.tasks())
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        paginator = KeysetPagination()
+        rows = paginator.paginate_queryset(
+            filterset.qs.values(*representation.COLUMNS), SimpleNamespace(query_params=params)
+        )
+        tasks = [representation.task_as_json(row) for row in rows]
+        return Page(tasks=tasks, next_cursor=paginator.next_cursor)
+
+    def get(self, task_id: Any) -> Task:
+        """The owner's task (one query)."""
+        try:
+            return self.tasks().get(pk=parse_task_id(task_id))
+        except Task.DoesNotExist:
+            raise TaskNotFound() from None
+
+    def create(self, *, tag_names: Sequence[str] | None = None, completed: bool = False, **fields) -> Task:
+        """A new task of the owner, with its tags (the missing ones created). One statement
+        on PostgreSQL, tags included."""
+        now = timezone.now()
+        names = sorted(set(tag_names or []))
+        defaults = {name: Task._meta.get_field(name).get_default() for name in _CREATED_FIELDS}
+        values = {
+            **defaults,
+            **fields,
+            "id": uuid4(),
+            "user_id": self.user_id,
+            "completed": completed,
+            "completed_at": now if completed else None,
+            "tag_names": names,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if connection.vendor == "postgresql":
+            return task_sql.insert_task(values, tag_names=names)
+        with _write(statements=2) as stamp:
+            task = task_sql.insert_task(values, stamp=stamp)
+            if names:
+                self._relink(task, names)
+        return task
+
+    def update(
+        self,
+        task_id: Any,
+        *,
+        if_match: str | None = None,
+        tag_names: Sequence[str] = UNSET,
+        completed: bool = UNSET,
+        **fields,
+    ) -> Task:
+        """Change the given fields only; the rest keep their values. One statement
+        without tags; with tags one transaction of two."""
+        now = timezone.now()
+        changes = [(name, "%s", [task_sql.prep(name, value)]) for name, value in fields.items()]
+        changes.append(("updated_at", "%s", [task_sql.prep("updated_at", now)]))
+        if completed is not UNSET:
+            changes += task_sql.completion_assignments(completed, now)
+        if tag_names is UNSET:
+            return self._update(task_id, if_match, changes)
+        names = sorted(set(tag_names))
+        changes.append(("tag_names", "%s", [task_sql.prep("tag_names", names)]))
+        return self._update(task_id, if_match, changes, tag_names=names)
+
+    def set_completion(self, task_id: Any, completed: bool | None, *, if_match: str | None = None) -> Task:
+        """Complete or reopen the task; toggle it when `completed` is None. One statement."""
+        now = timezone.now()
+        changes = [
+            ("updated_at", "%s", [task_sql.prep("updated_at", now)]),
+            *task_sql.completion_assignments(completed, now),
+        ]
+        return self._update(task_id, if_match, changes)
+
+    def delete(self, task_id: Any, *, if_match: str | None = None) -> Task:
+        """Delete the task, leaving a tombstone for sync; returns it as it was. One statement
+        on PostgreSQL."""
+        pk = parse_task_id(task_id)
+        versions = versions_named(if_match, pk)
+        if versions != []:
+            gone = self._delete(task_id=pk, versions=versions)
+            if gone:
+                return gone[0]
+        raise self._why_unmatched(pk, versions)
+
+    def clear_completed(self) -> int:
+        """Delete the owner's completed tasks (tombstones left); how many there were."""
+        return len(self._delete(completed_only=True))
+
+    def _delete(self, *, retry: bool = True, **which) -> list[Task]:
+        try:
+            with _write(statements=1 if connection.vendor == "postgresql" else 3) as stamp:
+                return task_sql.delete_tasks(user_id=self.user_id, now=timezone.now(), stamp=stamp, **which)
+        except IntegrityError:
+            # PostgreSQL: a relabelling that held the row when this statement began
+            # committed links the statement's snapshot cannot see, so their foreign key
+            # fails at its end and nothing was deleted. Once more, and it sees them.
+            if not retry or connection.in_atomic_block:
+                raise
+        return self._delete(retry=False, **which)
+
+    def changed_since(self, change_seq: int | None) -> list[Task]:
+        """The owner's tasks written at or after this stamp (all without one), oldest first."""
+        tasks = self.tasks().order_by("change_seq", "id")
+        return list(tasks if change_seq is None else tasks.changed_since(change_seq))
+
+    def deleted_since(self, change_seq: int) -> list[str]:
+        """Ids of the owner's tasks deleted at or after this stamp."""
+        tombstones = TaskTombstone.objects.filter(user_id=self.user_id, change_seq__gte=change_seq)
+        return [str(task_id) for task_id in tombstones.values_list("task_id", flat=True)]
+
+    def _update(self, task_id: Any, if_match: str | None, changes, *, tag_names=None) -> Task:
+        pk = parse_task_id(task_id)
+        versions = versions_named(if_match, pk)
+        task = None
+        if versions != []:
+            with _write(statements=1 if tag_names is None else 2) as stamp:
+                task = task_sql.update_task(
+                    task_id=pk, user_id=self.user_id, assignments=changes, versions=versions, stamp=stamp
+                )
+                if task is not None and tag_names is not None:
+                    # The row is locked by the update until commit: concurrent relabellings
+                    # of one task take turns, each seeing the links the other left.
+                    self._relink(task, tag_names)
+        if task is None:
+            raise self._why_unmatched(pk, versions)
+        return task
+
+    def _relink(self, task: Task, names: list[str]) -> None:
+        if connection.vendor == "postgresql":
+            task_sql.relink_tags(task_id=task.pk, user_id=self.user_id, names=names)
+        else:
+            task.tags.set(Tag.resolve(user_id=self.user_id, names=names))
+
+    def _why_unmatched(self, pk: UUID, versions: list[int] | None) -> Exception:
+        """A conditional write matched no row: 412 if the task exists (another version), else 404."""
+        if versions is not None and self.tasks().filter(pk=pk).exists():
+            return PreconditionFailed()
+        return TaskNotFound()

@@ -1,0 +1,288 @@
+"""The task statements the ORM cannot say in one round trip, written once, here.
+
+`UPDATE ... RETURNING`, `DELETE ... RETURNING` that leaves its tombstone, an insert
+with its tags, a conditional claim of an idempotency key: each is one statement,
+so that a write costs one round trip to a database that may be milliseconds away.
+Table and column names come from the models' `_meta`, quoted by the connection;
+values only ever travel as parameters; every statement on tasks names its owner.
+Only `tasks.store` (and `tasks.idempotency` for its key) call these.
+
+PostgreSQL stamps a row with its transaction's id inside the statement itself (see
+change_clock); SQLite has no such id, so there the caller passes a stamp taken in
+the same (IMMEDIATE) transaction, and the statements that PostgreSQL chains with
+data-modifying CTEs run one after another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+from uuid import UUID
+from weakref import WeakKeyDictionary
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Field
+
+from tasks.models import IdempotencyRecord, Tag, Task, TaskTombstone
+
+TASK_FIELDS: tuple[Field, ...] = tuple(Task._meta.concrete_fields)  # the order Task.from_db wants
+_TAGS_THROUGH = Task.tags.through
+_PG_STAMP = "pg_current_xact_id()::text::bigint"
+
+_converters: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _column(model, name: str) -> str:
+    return _q(model._meta.get_field(name).column)
+
+
+@cache
+def _returning(vendor: str) -> str:
+    return ", ".join(_q(field.column) for field in TASK_FIELDS)
+
+
+def _stamp(stamp: int | None) -> tuple[str, list[Any]]:
+    """The change stamp as SQL: inline on PostgreSQL, the caller's number elsewhere."""
+    if connection.vendor == "postgresql":
+        return _PG_STAMP, []
+    if stamp is None:
+        raise ValueError("Without transaction ids a write needs the stamp of its transaction.")
+    return "%s", [stamp]
+
+
+def prep(name: str, value: Any) -> Any:
+    """A task field's value as the database takes it."""
+    return Task._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+def _task_key(task_id: UUID, user_id: str) -> tuple[str, list[Any]]:
+    where = f"{_column(Task, 'id')} = %s AND {_column(Task, 'user_id')} = %s"
+    return where, [prep("id", task_id), user_id]
+
+
+def _versions(versions: Sequence[int] | None) -> tuple[str, list[Any]]:
+    if versions is None:
+        return "", []
+    placeholders = ", ".join(["%s"] * len(versions))
+    return f" AND {_column(Task, 'change_seq')} IN ({placeholders})", list(versions)
+
+
+def task_from_row(row: Sequence[Any]) -> Task:
+    """A Task from a row of TASK_FIELDS, with the conversions the ORM would apply."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's; `connection` is only a proxy
+    converters = _converters.get(wrapper)
+    if converters is None:
+        converters = []
+        for field in TASK_FIELDS:
+            column = field.get_col(Task._meta.db_table)
+            found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            converters.append((column, found))
+        _converters[wrapper] = converters
+    values = list(row)
+    for index, (column, found) in enumerate(converters):
+        for convert in found:
+            values[index] = convert(values[index], column, connection)
+    return Task.from_db(connection.alias, None, values)
+
+
+def _fetch_task(sql: str, params: list[Any]) -> Task | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else task_from_row(row)
+
+
+def update_task(
+    *,
+    task_id: UUID,
+    user_id: str,
+    assignments: Sequence[tuple[str, str, list[Any]]],
+    versions: Sequence[int] | None,
+    stamp: int | None = None,
+) -> Task | None:
+    """`UPDATE ... RETURNING` the owner's task, if it is at one of `versions` (any when
+    None). `assignments` are (field name, SQL expression, parameters). None when no row
+    matched. One statement."""
+    sets, params = [], []
+    for name, expression, values in assignments:
+        sets.append(f"{_column(Task, name)} = {expression}")
+        params += values
+    stamp_sql, stamp_params = _stamp(stamp)
+    sets.append(f"{_column(Task, 'change_seq')} = {stamp_sql}")
+    params += stamp_params
+    where, key_params = _task_key(task_id, user_id)
+    version_sql, version_params = _versions(versions)
+    sql = (
+        f"UPDATE {_q(Task._meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE {where}{version_sql} RETURNING {_returning(connection.vendor)}"
+    )
+    return _fetch_task(sql, params + key_params + version_params)
+
+
+def completion_assignments(completed: bool | None, now: datetime) -> list[tuple[str, str, list[Any]]]:
+    """Set `completed` (toggle it when None), stamping `completed_at` when it becomes
+    true and clearing it when false. (Right-hand sides read the row as it was.)"""
+    done, done_at = _column(Task, "completed"), _column(Task, "completed_at")
+    stamp = prep("completed_at", now)
+    if completed is None:
+        return [
+            ("completed", f"NOT {done}", []),
+            ("completed_at", f"CASE WHEN {done} THEN NULL ELSE %s END", [stamp]),
+        ]
+    if completed:
+        return [
+            ("completed", "%s", [True]),
+            ("completed_at", f"CASE WHEN {done} THEN {done_at} ELSE %s END", [stamp]),
+        ]
+    return [("completed", "%s", [False]), ("completed_at", "NULL", [])]
+
+
+def insert_task(values: dict[str, Any], *, tag_names: Sequence[str] = (), stamp: int | None = None) -> Task:
+    """`INSERT ... RETURNING` a task; on PostgreSQL with its tags (created when missing)
+    and their links in the same statement. Elsewhere the caller links the tags."""
+    names = [_column(Task, name) for name in values]
+    params = [prep(name, value) for name, value in values.items()]
+    stamp_sql, stamp_params = _stamp(stamp)
+    insert = (
+        f"INSERT INTO {_q(Task._meta.db_table)} ({', '.join(names)}, {_column(Task, 'change_seq')}) "
+        f"VALUES ({', '.join(['%s'] * len(names))}, {stamp_sql}) RETURNING {_returning(connection.vendor)}"
+    )
+    params += stamp_params
+    if not tag_names or connection.vendor != "postgresql":
+        return _fetch_task(insert, params)
+    task_id, through = _column(Task, "id"), _q(_TAGS_THROUGH._meta.db_table)
+    link_task, link_tag = _column(_TAGS_THROUGH, "task"), _column(_TAGS_THROUGH, "tag")
+    sql = (
+        f"WITH new_task AS ({insert}), "
+        f"wanted AS ({_upsert_tags_sql()}), "
+        f"links AS (INSERT INTO {through} ({link_task}, {link_tag}) "
+        f"SELECT new_task.{task_id}, wanted.{_column(Tag, 'id')} FROM new_task CROSS JOIN wanted) "
+        f"SELECT {_returning(connection.vendor)} FROM new_task"
+    )
+    return _fetch_task(sql, [*params, values["user_id"], list(tag_names)])
+
+
+def _upsert_tags_sql() -> str:
+    """The owner's tags with these names (parameters: owner, names), created when
+    missing; safe against a concurrent insert of the same name. PostgreSQL only."""
+    return (
+        f"INSERT INTO {_q(Tag._meta.db_table)} ({_column(Tag, 'user_id')}, {_column(Tag, 'name')}) "
+        f"SELECT %s, name FROM unnest(%s::text[]) AS name "
+        f"ON CONFLICT ({_column(Tag, 'user_id')}, {_column(Tag, 'name')}) "
+        f"DO UPDATE SET {_column(Tag, 'name')} = EXCLUDED.{_column(Tag, 'name')} "
+        f"RETURNING {_column(Tag, 'id')}"
+    )
+
+
+def relink_tags(*, task_id: UUID, user_id: str, names: Sequence[str]) -> None:
+    """Label the task (already written, and locked, in this transaction) with exactly
+    these tags of its owner, creating the missing ones. PostgreSQL: one statement."""
+    through = _q(_TAGS_THROUGH._meta.db_table)
+    link_task, link_tag = _column(_TAGS_THROUGH, "task"), _column(_TAGS_THROUGH, "tag")
+    tag_id = _column(Tag, "id")
+    sql = (
+        f"WITH wanted AS ({_upsert_tags_sql()}), "
+        f"dropped AS (DELETE FROM {through} WHERE {link_task} = %s "
+        f"AND {link_tag} NOT IN (SELECT {tag_id} FROM wanted)) "
+        f"INSERT INTO {through} ({link_task}, {link_tag}) SELECT %s, {tag_id} FROM wanted "
+        f"ON CONFLICT ({link_task}, {link_tag}) DO NOTHING"
+    )
+    key = prep("id", task_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, list(names), key, key])
+
+
+def delete_tasks(
+    *,
+    user_id: str,
+    task_id: UUID | None = None,
+    versions: Sequence[int] | None = None,
+    completed_only: bool = False,
+    now: datetime,
+    stamp: int | None = None,
+) -> list[Task]:
+    """Delete the owner's task (or all their completed ones) and return them as they
+    were; their tag links go and each leaves a tombstone for incremental sync, all in
+    one statement on PostgreSQL. Elsewhere call it in a transaction (three statements)."""
+    if task_id is not None:
+        where, params = _task_key(task_id, user_id)
+    else:
+        where, params = f"{_column(Task, 'user_id')} = %s", [user_id]
+    if completed_only:
+        where += f" AND {_column(Task, 'completed')} = %s"
+        params.append(True)
+    version_sql, version_params = _versions(versions)
+    delete = (
+        f"DELETE FROM {_q(Task._meta.db_table)} WHERE {where}{version_sql} "
+        f"RETURNING {_returning(connection.vendor)}"
+    )
+    params += version_params
+    through, link_task = _q(_TAGS_THROUGH._meta.db_table), _column(_TAGS_THROUGH, "task")
+    tombstones, t_id = _q(TaskTombstone._meta.db_table), _column(TaskTombstone, "task_id")
+    t_seq, t_at = _column(TaskTombstone, "change_seq"), _column(TaskTombstone, "deleted_at")
+    record = (
+        f"INSERT INTO {tombstones} ({t_id}, {_column(TaskTombstone, 'user_id')}, {t_seq}, {t_at}) "
+        "{source} "
+        f"ON CONFLICT ({t_id}) DO UPDATE SET {t_seq} = EXCLUDED.{t_seq}, {t_at} = EXCLUDED.{t_at}"
+    )
+    deleted_at = TaskTombstone._meta.get_field("deleted_at").get_db_prep_save(now, connection)
+    task_pk, owner = _column(Task, "id"), _column(Task, "user_id")
+    if connection.vendor == "postgresql":
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED and cascade nowhere in
+        # the database: the links go in the same statement, checked at its commit.
+        source = f"SELECT {task_pk}, {owner}, {_PG_STAMP}, %s FROM gone"
+        sql = (
+            f"WITH gone AS ({delete}), "
+            f"links AS (DELETE FROM {through} WHERE {link_task} IN (SELECT {task_pk} FROM gone)), "
+            f"tombstones AS ({record.format(source=source)}) "
+            f"SELECT {_returning(connection.vendor)} FROM gone"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, deleted_at])
+            return [task_from_row(row) for row in cursor.fetchall()]
+    with connection.cursor() as cursor:
+        cursor.execute(delete, params)
+        tasks = [task_from_row(row) for row in cursor.fetchall()]
+        if tasks:
+            keys = [prep("id", task.pk) for task in tasks]
+            marks = ", ".join(["%s"] * len(keys))
+            cursor.execute(f"DELETE FROM {through} WHERE {link_task} IN ({marks})", keys)
+            rows = ", ".join(["(%s, %s, %s, %s)"] * len(keys))
+            _, stamp_params = _stamp(stamp)
+            cursor.execute(
+                record.format(source=f"VALUES {rows}"),
+                [value for key in keys for value in (key, user_id, *stamp_params, deleted_at)],
+            )
+    return tasks
+
+
+def claim_idempotency_key(
+    *, user_id: str, key: str, fingerprint: str, response: dict[str, Any], now, expired_before
+) -> bool:
+    """Store the first response to this key, unless a live record of it exists (one
+    past its retention is replaced). True when this request's response was stored.
+    A concurrent claim of the same key waits here for the other's transaction."""
+    table = _q(IdempotencyRecord._meta.db_table)
+    columns = ["user_id", "key", "fingerprint", "status_code", "body", "headers", "created_at"]
+    values = {"user_id": user_id, "key": key, "fingerprint": fingerprint, "created_at": now, **response}
+    params = [
+        IdempotencyRecord._meta.get_field(name).get_db_prep_save(values[name], connection) for name in columns
+    ]
+    names = [_column(IdempotencyRecord, name) for name in columns]
+    created = _column(IdempotencyRecord, "created_at")
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[2:])
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+        f"ON CONFLICT ({names[0]}, {names[1]}) DO UPDATE SET {updates} "
+        f"WHERE {table}.{created} < %s RETURNING {_column(IdempotencyRecord, 'id')}"
+    )
+    expired = IdempotencyRecord._meta.get_field("created_at").get_db_prep_save(expired_before, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, expired])
+        return cursor.fetchone() is not None

@@ -1,0 +1,196 @@
+"""The store's hand-written statements say what the ORM says, on SQLite and PostgreSQL:
+each is run beside the ORM path that does the same thing, and the rows compared."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tasks.models import Priority, Tag, Task, TaskTombstone
+from tasks.preconditions import PreconditionFailed
+from tasks.store import TaskNotFound, TaskStore
+from tests.conftest import CAROL_ID
+
+pytestmark = pytest.mark.django_db
+
+DAVE_ID = "idp|dave"
+EARLIER = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+COMPARED = ["user_id", "title", "description", "completed", "priority", "due_at", "tag_names"]
+
+
+def values(task: Task, names=COMPARED) -> dict:
+    return {name: getattr(task, name) for name in names}
+
+
+def twins(**fields) -> tuple[Task, Task]:
+    """Two identical tasks of carol, written through the ORM."""
+    fields = {"user_id": CAROL_ID, "title": "twin", **fields}
+    return Task.objects.create(**fields), Task.objects.create(**fields)
+
+
+def links(task: Task) -> list[str]:
+    return sorted(Task.tags.through.objects.filter(task=task).values_list("tag__name", flat=True))
+
+
+def test_a_row_returned_by_a_write_reads_as_the_orm_reads_it():
+    store = TaskStore(CAROL_ID)
+    created = store.create(
+        title="Ünïcode", description=None, priority=Priority.HIGH, due_at=EARLIER, tag_names=["b", "a"]
+    )
+    updated = store.set_completion(created.pk, True)
+
+    for returned in (created, updated):
+        fields = [field.attname for field in Task._meta.concrete_fields]
+        read = Task.objects.get(pk=returned.pk)
+        if returned is created:
+            read.completed, read.completed_at, read.change_seq = False, None, created.change_seq
+            read.updated_at = created.updated_at
+        assert values(returned, fields) == values(read, fields)
+    assert updated.etag == Task.objects.get(pk=updated.pk).etag
+
+
+def test_updating_fields_writes_what_the_orm_update_writes():
+    ours, theirs = twins(description="old", priority=Priority.LOW)
+    change = {"title": "new", "description": None, "priority": Priority.HIGH, "due_at": EARLIER}
+
+    TaskStore(CAROL_ID).update(ours.pk, **change)
+    Task.objects.filter(pk=theirs.pk).update(**change)
+
+    assert values(Task.objects.get(pk=ours.pk)) == values(Task.objects.get(pk=theirs.pk))
+
+
+@pytest.mark.parametrize("completed", [True, False, None])
+@pytest.mark.parametrize(("was_done", "done_at"), [(False, None), (True, EARLIER), (True, None)])
+def test_completion_writes_what_the_models_method_writes(was_done, done_at, completed):
+    ours, theirs = twins(completed=was_done, completed_at=done_at)
+
+    TaskStore(CAROL_ID).set_completion(ours.pk, completed)
+    theirs.set_completed(not was_done if completed is None else completed)
+    theirs.save()
+
+    ours, theirs = Task.objects.get(pk=ours.pk), Task.objects.get(pk=theirs.pk)
+    assert ours.completed == theirs.completed
+    assert (ours.completed_at is None) == (theirs.completed_at is None)
+    if theirs.completed_at == done_at:  # kept, not stamped anew
+        assert ours.completed_at == done_at
+
+
+def test_creating_with_tags_links_what_the_orm_links():
+    Tag.objects.create(user_id=CAROL_ID, name="home")
+    Tag.objects.create(user_id=DAVE_ID, name="work")  # dave's tag of the same name is not carol's
+
+    ours = TaskStore(CAROL_ID).create(title="t", tag_names=["work", "home", "work"])
+    theirs = Task.objects.create(user_id=CAROL_ID, title="t")
+    theirs.set_tags(["work", "home"])
+
+    assert links(ours) == links(theirs) == ["home", "work"]
+    assert ours.tag_names == Task.objects.get(pk=theirs.pk).tag_names == ["home", "work"]
+    assert Tag.objects.filter(user_id=CAROL_ID).count() == 2
+    assert set(Tag.objects.filter(tasks=ours).values_list("user_id", flat=True)) == {CAROL_ID}
+
+
+def test_relabelling_links_what_the_orm_links():
+    ours = TaskStore(CAROL_ID).create(title="t", tag_names=["a", "b"])
+    theirs = TaskStore(CAROL_ID).create(title="t", tag_names=["a", "b"])
+
+    TaskStore(CAROL_ID).update(ours.pk, tag_names=["b", "c"])
+    theirs.set_tags(["b", "c"])
+
+    assert links(ours) == links(theirs) == ["b", "c"]
+    assert Task.objects.get(pk=ours.pk).tag_names == ["b", "c"]
+
+
+def test_deleting_leaves_what_the_orm_delete_leaves():
+    ours = TaskStore(CAROL_ID).create(title="t", tag_names=["a"])
+    theirs = TaskStore(CAROL_ID).create(title="t", tag_names=["a"])
+
+    gone = TaskStore(CAROL_ID).delete(ours.pk)
+    Task.objects.filter(pk=theirs.pk).delete()
+
+    assert values(gone) == values(theirs)
+    assert not Task.objects.filter(pk__in=[ours.pk, theirs.pk]).exists()
+    assert not Task.tags.through.objects.exists()
+    tombstones = TaskTombstone.objects.filter(task_id__in=[ours.pk, theirs.pk], user_id=CAROL_ID)
+    assert tombstones.count() == 2
+
+
+def test_clearing_completed_deletes_what_the_orm_delete_deletes():
+    store = TaskStore(CAROL_ID)
+    for completed in (True, True, False):
+        store.create(title="carol", completed=completed, tag_names=["x"])
+        TaskStore(DAVE_ID).create(title="dave", completed=completed, tag_names=["x"])
+    expected = set(Task.objects.for_owner(CAROL_ID).filter(completed=True).values_list("pk", flat=True))
+
+    assert store.clear_completed() == 2
+
+    assert set(TaskTombstone.objects.values_list("task_id", flat=True)) == expected
+    assert Task.objects.for_owner(CAROL_ID).count() == 1
+    assert Task.objects.for_owner(DAVE_ID).count() == 3
+    assert Task.tags.through.objects.count() == 4
+
+
+def test_every_write_is_scoped_to_the_owner():
+    task = TaskStore(CAROL_ID).create(title="carol's")
+    dave = TaskStore(DAVE_ID)
+
+    for write in (
+        lambda: dave.get(task.pk),
+        lambda: dave.update(task.pk, title="dave's"),
+        lambda: dave.update(task.pk, tag_names=["x"]),
+        lambda: dave.set_completion(task.pk, None),
+        lambda: dave.delete(task.pk),
+        lambda: dave.update(task.pk, title="dave's", if_match=task.etag),
+    ):
+        with pytest.raises(TaskNotFound):
+            write()
+
+    assert dave.clear_completed() == 0
+    assert values(Task.objects.get(pk=task.pk)) == values(task)
+    assert not Tag.objects.filter(user_id=DAVE_ID).exists()
+
+
+# Each write commits on its own: on PostgreSQL a version is the writing transaction's id.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_if_match_is_checked_in_the_write_itself():
+    store = TaskStore(CAROL_ID)
+    task = store.create(title="v1")
+    current = store.update(task.pk, title="v2", if_match=task.etag)
+
+    with pytest.raises(PreconditionFailed):
+        store.update(task.pk, title="v3", if_match=task.etag)
+    with pytest.raises(PreconditionFailed):
+        store.delete(task.pk, if_match='"1-forged"')
+
+    assert store.get(task.pk).title == "v2"
+    assert store.delete(task.pk, if_match=f'"stale", {current.etag}').title == "v2"
+
+
+@pytest.mark.parametrize("task_id", ["not-a-uuid", "", "12345678-1234-1234-1234-12345678901Z"])
+def test_a_malformed_id_is_not_found(task_id):
+    with pytest.raises(TaskNotFound):
+        TaskStore(CAROL_ID).update(task_id, title="x")
+
+
+def test_a_page_is_what_the_list_endpoint_gives(carol_client):
+    store = TaskStore(CAROL_ID)
+    for i in range(5):
+        store.create(title=f"t{i}", tag_names=["even"] if i % 2 == 0 else [])
+    params = {"tag": "even", "ordering": "title", "limit": "2"}
+
+    first = store.page(params)
+    second = store.page({**params, "cursor": first.next_cursor})
+
+    listed = carol_client.get("/api/me/tasks", params)
+    assert first.tasks == listed.json()
+    assert [task["title"] for task in first.tasks + second.tasks] == ["t0", "t2", "t4"]
+    assert second.next_cursor is None
+
+
+def test_a_page_refuses_a_bad_parameter_as_the_endpoint_does():
+    from rest_framework.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        TaskStore(CAROL_ID).page({"completed": "maybe"})
+    with pytest.raises(ValidationError):
+        TaskStore(CAROL_ID).page({"limit": "0"})
