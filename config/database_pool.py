@@ -17,8 +17,8 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
-# The Procfile's `--blocking-threads ${WEB_THREADS:-8}`: keep the two defaults equal.
-DEFAULT_WEB_THREADS = 8
+# The Procfile's `--blocking-threads ${WEB_THREADS:-4}`: keep the two defaults equal.
+DEFAULT_WEB_THREADS = 4
 # Seconds a request waits for a free connection before it fails (psycopg's PoolTimeout).
 DEFAULT_POOL_TIMEOUT = 10.0
 
