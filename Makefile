@@ -36,5 +36,6 @@ test: lint
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# BENCH_ARGS: bench/run.sh options, e.g. BENCH_ARGS="--remote-db 1" (bench/README.md)
 bench: install
-	bench/run.sh
+	bench/run.sh $(BENCH_ARGS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark this project against the earlier FastAPI backend it replaces, on PostgreSQL.
 #
-#   bench/run.sh [--large | --only-large] [--skip-load] [--save NAME] [--keep-going]
+#   bench/run.sh [--large | --only-large] [--skip-load] [--remote-db MS] [--save NAME] [--keep-going]
 #
 # 1. creates the scratch databases bench_project and bench_seed anew (dropping old copies)
 #    and migrates bench_project with the project's own migrations;
@@ -17,6 +17,9 @@
 #    bench_project_large / bench_seed_large), for list requests: `list` (each side's
 #    default: the project's first page of 100, the earlier backend's whole list of 1,000)
 #    and `list1000` (?limit=1000: 1,000 tasks from both), plus `get`.
+# With --remote-db MS both servers reach PostgreSQL through shared/bench/netdelay.py, MS
+# milliseconds each way (1 = about 2.5 ms per round trip, like a managed database in the
+# same region); migrations, loading and the harness's own clean-up go to it directly.
 # Servers are stopped on exit (also on Ctrl-C or failure).
 #
 # Options
@@ -25,6 +28,7 @@
 #   --skip-load    reuse the data already loaded (databases must hold the expected rows)
 #   --save NAME    also write the table and raw TSV to bench/results/NAME.{txt,tsv}
 #   --keep-going   after the run, leave the servers up until Ctrl-C (to poke at them)
+#   --remote-db MS serve both sides' database through netdelay.py with MS ms one-way delay
 #
 # Environment (all optional)
 #   DURATION=10 ROUNDS=3 SCENARIOS="list get create update toggle mixed" CONNS=16 THREADS=2
@@ -45,7 +49,9 @@
 #   AUTH_JWT_SECRET                (default: random per run); AUTH_JWT_ISSUER/AUDIENCE are
 #                                  passed to both the token minter and the server when set
 #   REDIS_URL                      unset by default (throttling then uses a per-process cache)
-#   SHARED                         the shared folder (default: ../shared beside the repo)
+#   SHARED                         the shared folder (default: ../shared beside this checkout,
+#                                  or beside the main checkout when this is a git worktree)
+#   NETDELAY_PORT=16543            where --remote-db's delayed PostgreSQL listens
 #   BENCH_OUT                      data/ (ids, tokens) and logs/ (default: bench/ here,
 #                                  both git-ignored)
 #   SEED_VENV                      venv of the earlier backend (default /tmp/bench-venv-seed-fastapi)
@@ -54,7 +60,14 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$REPO/bench"
-SHARED="${SHARED:-$(cd "$REPO/.." && pwd)/shared}"
+# The shared harness sits beside the checkout; a git worktree elsewhere finds it beside
+# the main checkout instead.
+if [[ -z "${SHARED:-}" ]]; then
+  SHARED="$(cd "$REPO/.." && pwd)/shared"
+  if [[ ! -d "$SHARED/bench" ]] && common=$(git -C "$REPO" rev-parse --path-format=absolute --git-common-dir 2>/dev/null); then
+    [[ -d "$(dirname "$common")/../shared/bench" ]] && SHARED="$(cd "$(dirname "$common")/../shared" && pwd)"
+  fi
+fi
 HARNESS="$SHARED/bench"
 export BENCH_OUT="${BENCH_OUT:-$HERE}"
 PG_URL_BASE="${PG_URL_BASE:-postgresql://postgres@127.0.0.1:5432}"
@@ -67,7 +80,8 @@ NAME_A="${NAME_A:-seed}"
 NAME_B="${NAME_B:-project}"
 export DURATION="${DURATION:-10}" ROUNDS="${ROUNDS:-3}"
 
-RUN_SMALL=1 RUN_LARGE=0 SKIP_LOAD=0 SAVE="" KEEP=0
+NETDELAY_PORT="${NETDELAY_PORT:-16543}"
+RUN_SMALL=1 RUN_LARGE=0 SKIP_LOAD=0 SAVE="" KEEP=0 REMOTE_DB_MS=""
 while (($#)); do
   case $1 in
     --large) RUN_LARGE=1 ;;
@@ -75,6 +89,10 @@ while (($#)); do
     --skip-load) SKIP_LOAD=1 ;;
     --save) SAVE=${2:?--save needs a name}; shift ;;
     --keep-going) KEEP=1 ;;
+    --remote-db)
+      REMOTE_DB_MS=${2:?--remote-db needs the one-way delay in milliseconds, e.g. --remote-db 1}
+      [[ $REMOTE_DB_MS =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "--remote-db: not a number of milliseconds: $REMOTE_DB_MS" >&2; exit 2; }
+      shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see bench/run.sh --help)" >&2; exit 2 ;;
   esac
@@ -88,7 +106,8 @@ die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
 for tool in psql pg_isready wrk curl ss setsid python3; do
   command -v "$tool" >/dev/null || die "$tool not found (PostgreSQL client, wrk, curl, iproute2 and util-linux are needed; apt-get install -y postgresql-client wrk curl)"
 done
-[[ -x "$HARNESS/compare.sh" && -f "$HARNESS/seed-data.py" ]] || die "shared harness not found at $HARNESS (set SHARED=...)"
+[[ -x "$HARNESS/compare.sh" && -f "$HARNESS/seed-data.py" && -f "$HARNESS/netdelay.py" ]] ||
+  die "the shared benchmark harness is not at $HARNESS: it needs compare.sh, seed-data.py, mint-tokens.py, netdelay.py and servers/seed-fastapi/ there. Put the project's shared/ folder beside this checkout (../shared) or set SHARED=/path/to/shared"
 [[ -x "$WEB_VENV/bin/python" ]] || { say "project venv missing: make install"; make -C "$REPO" -s install; }
 mkdir -p "$BENCH_OUT/data" "$BENCH_OUT/logs"
 TS=$(date +%Y%m%d-%H%M%S)
@@ -104,9 +123,13 @@ if ! pg_isready -h "$pg_host" -p "$pg_port" -q; then
   "$HARNESS/pg-up.sh" >&2 || die "could not start PostgreSQL"
 fi
 
-for port in "$PROJECT_PORT" "$SEED_PORT"; do
-  [[ -z "$(ss -ltnH "sport = :$port")" ]] || die "port $port is already in use (set PROJECT_PORT / SEED_PORT)"
+for port in "$PROJECT_PORT" "$SEED_PORT" ${REMOTE_DB_MS:+"$NETDELAY_PORT"}; do
+  [[ -z "$(ss -ltnH "sport = :$port")" ]] || die "port $port is already in use (set PROJECT_PORT / SEED_PORT / NETDELAY_PORT)"
 done
+
+# The servers' database: PostgreSQL itself, or with --remote-db the same through the delay.
+SERVE_URL_BASE=$PG_URL_BASE
+[[ -n $REMOTE_DB_MS ]] && SERVE_URL_BASE=${PG_URL_BASE/"$host_port"/127.0.0.1:$NETDELAY_PORT}
 
 ensure_db() { # NAME
   if [[ -z "$(psql "$PG_URL_BASE/postgres" -X -Atc "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]]; then
@@ -116,10 +139,12 @@ ensure_db() { # NAME
 
 # ---------------------------------------------------------------- servers
 PIDS=()
+NETDELAY_PID=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_servers
+  [[ -n $NETDELAY_PID ]] && kill -TERM -- "-$NETDELAY_PID" 2>/dev/null
   exit "$rc"
 }
 trap cleanup EXIT
@@ -165,11 +190,11 @@ web_command() {
 
 start_project() { # DBNAME [PORT COMMAND LOGNAME]
   local db=$1 port=${2:-$PROJECT_PORT} cmd=${3:-$(web_command)} log="$RUNLOG-${4:-project}.log"
-  say "project: $cmd  (PORT=$port, DATABASE_URL=$PG_URL_BASE/$db, log $log)"
+  say "project: $cmd  (PORT=$port, DATABASE_URL=$SERVE_URL_BASE/$db, log $log)"
   # shellcheck disable=SC2086  # WEB_ENV is a list of NAME=value words
   (cd "$REPO" && exec setsid env \
     PATH="$WEB_VENV/bin:$PATH" PORT="$port" DEBUG=0 SECRET_KEY="$SECRET_KEY_BENCH" \
-    SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL="$PG_URL_BASE/$db" \
+    SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL="$SERVE_URL_BASE/$db" \
     AUTH_JWT_SECRET="$AUTH_JWT_SECRET" ${WEB_ENV:-} \
     bash -c "exec $cmd") >"$log" 2>&1 &
   PIDS+=($!)
@@ -183,7 +208,7 @@ start_seed() { # DBNAME
   local db=$1 log="$RUNLOG-seed.log"
   say "earlier backend: seed-fastapi, $SEED_WORKERS uvicorn workers (PORT=$SEED_PORT, DB $db, log $log)"
   [[ -x "$SEED_VENV/bin/uvicorn" ]] || say "first start: building $SEED_VENV from PyPI (one-off)"
-  (exec setsid env VENV="$SEED_VENV" DATABASE_URL="$PG_URL_BASE/$db" \
+  (exec setsid env VENV="$SEED_VENV" DATABASE_URL="$SERVE_URL_BASE/$db" \
     "$HARNESS/servers/seed-fastapi/run.sh" "$SEED_PORT" "$SEED_WORKERS") >"$log" 2>&1 &
   PIDS+=($!)
   wait_ready "http://127.0.0.1:$SEED_PORT/health" "$!" "$log" "the earlier backend"
@@ -300,8 +325,13 @@ run_compare() {
     echo "# bench/run.sh $label $(date -Is)  code: $(code_version)"
     if [[ -n "${A_WEB_CMD:-}" ]]; then echo "# A = the project: $A_WEB_CMD"
     else echo "# A = earlier backend: seed-fastapi, uvicorn --workers $SEED_WORKERS"; fi
-    echo "# B = the project: $(web_command)  WEB_CONCURRENCY=${WEB_CONCURRENCY:-} ${WEB_ENV:-}"
+    echo "# B = the project: $(web_command)  WEB_CONCURRENCY=${WEB_CONCURRENCY:-} WEB_THREADS=${WEB_THREADS:-} ${WEB_ENV:-}"
     echo "# data: $(psql "$PG_URL_BASE/$pdb" -X -Atc 'SELECT count(*) FROM tasks_task') rows in $pdb.tasks_task = $sdb.task"
+    if [[ -n $REMOTE_DB_MS ]]; then
+      echo "# database: both servers through netdelay.py, $REMOTE_DB_MS ms each way ($(round_trip "$pdb"))"
+    else
+      echo "# database: both servers on PostgreSQL directly ($PG_URL_BASE)"
+    fi
   } | tee "$out.txt"
   NAME_A="$NAME_A" NAME_B="$NAME_B" \
     IDS_A="$ids_a" IDS_B="$BENCH_OUT/data/ids-$pdb-tasks_task.tsv" \
@@ -354,6 +384,36 @@ overlay_harness() {
   ln -s "$HERE/lua/list1000.lua" "$dir/lua/list1000.lua"
   echo "$dir"
 }
+
+# --remote-db: one delaying proxy for both servers (they are measured in turns, never at
+# once), in its own process group so that cleanup stops it.
+start_netdelay() {
+  local log="$RUNLOG-netdelay.log" py=python3
+  [[ -x "$SEED_VENV/bin/python" ]] && py="$SEED_VENV/bin/python" # has uvloop: less CPU per chunk
+  say "database through netdelay.py: 127.0.0.1:$NETDELAY_PORT -> $host_port, $REMOTE_DB_MS ms each way"
+  (exec setsid "$py" "$HARNESS/netdelay.py" "$NETDELAY_PORT" "$host_port" "$REMOTE_DB_MS") >"$log" 2>&1 &
+  NETDELAY_PID=$!
+  for _ in $(seq 1 50); do
+    pg_isready -h 127.0.0.1 -p "$NETDELAY_PORT" -q && return 0
+    kill -0 "$NETDELAY_PID" 2>/dev/null || { cat "$log" >&2; die "netdelay.py exited"; }
+    sleep 0.2
+  done
+  die "netdelay.py did not forward to PostgreSQL within 10 s (log: $log)"
+}
+
+# The median time of a `SELECT 1` through the delay, as the servers see it.
+round_trip() { # DBNAME
+  python3 - "$SERVE_URL_BASE/$1" <<'PY' 2>/dev/null || echo "round trip not measured"
+import statistics, subprocess, sys, time
+# psql runs the statements over one connection; \timing reports each one's wall time.
+out = subprocess.run(["psql", sys.argv[1], "-X", "-At", "-c", "\\timing on"]
+                     + ["-c", "SELECT 1"] * 21, capture_output=True, text=True, check=True).stdout
+times = [float(line.split()[1]) for line in out.splitlines() if line.startswith("Time:")]
+print(f"SELECT 1 round trip: median {statistics.median(times):.2f} ms over {len(times)}")
+PY
+}
+
+[[ -n $REMOTE_DB_MS ]] && start_netdelay
 
 if ((RUN_SMALL)); then
   say "1,000 users x 100 tasks"

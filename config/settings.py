@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from config.database_pool import pool_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Development settings in `.env` (written by `make run`) reach a plain `manage.py` too.
@@ -129,6 +131,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
         "DISABLE_SERVER_SIDE_CURSORS", default=True
     )
+    # A pool per worker process, one connection per server thread (config/database_pool.py),
+    # so a request waiting for the database does not hold up its worker's other requests.
+    # Django refuses persistent connections with a pool: CONN_MAX_AGE is for DB_POOL=0.
+    if env_bool("DB_POOL", default=True):
+        if os.environ.get("CONN_MAX_AGE", "0") != "0":
+            raise ImproperlyConfigured("CONN_MAX_AGE applies only with DB_POOL=0: unset one of them")
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool_options(
+            os.environ, health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"]
+        )
 
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
