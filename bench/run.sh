@@ -216,10 +216,13 @@ start_seed() { # DBNAME
 
 # ---------------------------------------------------------------- data
 migrate_project() { # DBNAME
-  say "migrate $1"
-  (cd "$REPO" && DATABASE_URL="$PG_URL_BASE/$1" DEBUG=0 SECRET_KEY="$SECRET_KEY_BENCH" \
-    "$WEB_VENV/bin/python" manage.py migrate --no-input) >"$RUNLOG-migrate-$1.log" 2>&1 ||
-    { tail -n 30 "$RUNLOG-migrate-$1.log" >&2; die "migrate failed on $1"; }
+  # The release step and the build step, as a deployment runs them (/readyz answers 503
+  # until the static files are collected).
+  say "migrate $1, collect static files"
+  (cd "$REPO" && export DATABASE_URL="$PG_URL_BASE/$1" DEBUG=0 SECRET_KEY="$SECRET_KEY_BENCH" &&
+    "$WEB_VENV/bin/python" manage.py migrate --no-input &&
+    "$WEB_VENV/bin/python" manage.py collectstatic --no-input) >"$RUNLOG-migrate-$1.log" 2>&1 ||
+    { tail -n 30 "$RUNLOG-migrate-$1.log" >&2; die "migrate or collectstatic failed on $1"; }
 }
 
 # NOT NULL columns without a database default, other than the seed's own fields: each
