@@ -4,7 +4,7 @@ import sys
 
 from django.http import JsonResponse
 
-from config.outages import unavailable_response
+from config.middleware.outages import unavailable_response
 
 
 def not_found(request, exception=None):

@@ -70,13 +70,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "tasks.request_id.RequestIdMiddleware",
+    "config.middleware.request_id.RequestIdMiddleware",
     # Outermost after the request id: it times and logs every answer, refusals included.
-    "tasks.access_log.AccessLogMiddleware",
+    "config.middleware.access_log.AccessLogMiddleware",
     # A database outage or a statement over the timeout: a JSON 503, for every view.
-    "config.outages.DatabaseUnavailableMiddleware",
+    "config.middleware.outages.DatabaseUnavailableMiddleware",
     # Django's own (HTML) error pages under /api/ become JSON, whatever DEBUG says.
-    "config.api_json_errors.ApiJsonErrorsMiddleware",
+    "config.middleware.api_json_errors.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -156,7 +156,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Statement timeout ----------------------------------------------------------
 # No statement may hold the database for long (PostgreSQL's units: "500ms", "5s",
 # "1min"; "0" turns it off). Applied as the role's default in this database by every
-# `migrate` (tasks.statement_timeout), so it holds behind a transaction-mode pooler
+# `migrate` (tasks.data.statement_timeout), so it holds behind a transaction-mode pooler
 # (Neon's pooled endpoint), which passes no startup options.
 DB_STATEMENT_TIMEOUT = os.environ.get("DB_STATEMENT_TIMEOUT", "5s")
 
@@ -211,29 +211,29 @@ SIMPLE_JWT = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that an anonymous request gets 401 with WWW-Authenticate: Bearer.
-        "tasks.auth.BearerTokenAuthentication",
+        "tasks.identity.auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
-        "tasks.rendering.FastJSONRenderer",
+        "tasks.api.json_format.FastJSONRenderer",
         # DRF's browsable API, with links between tasks and a complete button.
-        "tasks.browsable.TaskBrowsableAPIRenderer",
+        "tasks.api.browsable.TaskBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "tasks.rendering.StrictJSONParser",
+        "tasks.api.json_format.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["tasks.filters.TaskFilterBackend"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tasks.negotiation.LenientFormatNegotiation",
+    "DEFAULT_FILTER_BACKENDS": ["tasks.api.filters.TaskFilterBackend"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tasks.api.negotiation.LenientFormatNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "tasks.errors.exception_handler",
+    "EXCEPTION_HANDLER": "tasks.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         # DRF's, per principal id, failing open when the cache that holds the counters
         # is unreachable.
-        "tasks.throttling.UserRateThrottle",
-        "tasks.throttling.AnonRateThrottle",
+        "tasks.api.throttling.UserRateThrottle",
+        "tasks.api.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("THROTTLE_USER_RATE", "6000/min"),
@@ -266,9 +266,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tasks.schema.document_paths_without_trailing_slash",
-        "tasks.schema.require_fields_always_present",
-        "tasks.schema.declare_request_id_header",
+        "tasks.api.schema.document_paths_without_trailing_slash",
+        "tasks.api.schema.require_fields_always_present",
+        "tasks.api.schema.declare_request_id_header",
     ],
     # The API takes JSON bodies only; the form parsers serve the browsable API's HTML
     # forms and must not be offered to generated clients (they would send multipart).
@@ -330,8 +330,8 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "tasks.request_id.RequestIdLogFilter"}},
-    "formatters": {"json": {"()": "tasks.request_id.JsonLogFormatter"}},
+    "filters": {"request_id": {"()": "config.middleware.request_id.RequestIdLogFilter"}},
+    "formatters": {"json": {"()": "config.middleware.request_id.JsonLogFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -350,6 +350,6 @@ LOGGING = {
         "tasks.access": {"level": "INFO"},
     },
 }
-# One JSON line per request (tasks.access_log): method, path, status, duration,
+# One JSON line per request (config.middleware.access_log): method, path, status, duration,
 # request id and principal; never the query string, headers or body.
 ACCESS_LOG = env_bool("ACCESS_LOG", default=True)

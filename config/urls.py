@@ -34,7 +34,7 @@ urlpatterns = [
         same_origin_only(SpectacularRedocView.as_view(url_name="schema", template_name="tasks/redoc.html")),
         name="redoc",
     ),
-    path("api/", include("tasks.urls")),
+    path("api/", include("tasks.api.urls")),
     # MCP (Streamable HTTP) for AI assistants: the task tools, with the API's bearer tokens.
     path("mcp", McpView.as_view(), name="mcp"),
 ]

@@ -7,11 +7,11 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI description of the bearer-token scheme.
-        from tasks import schema  # noqa: F401
-        from tasks.postgres import connect_signal
+        from tasks.api import schema  # noqa: F401
+        from tasks.data.utc_timestamps import connect_signal
 
         connect_signal()
 
-        from tasks import statement_timeout
+        from tasks.data import statement_timeout
 
         statement_timeout.connect_signals(self)

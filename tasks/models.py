@@ -10,8 +10,8 @@ from django.db import models, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from tasks.change_clock import next_change_seq
-from tasks.preconditions import etag as version_etag
+from tasks.api.preconditions import etag as version_etag
+from tasks.data.change_clock import next_change_seq
 
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000

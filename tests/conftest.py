@@ -12,9 +12,9 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tasks.identity_provider import configured_verifier
+from tasks.identity.identity_provider import configured_verifier
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.principal import principal_id
 
 CAROL_ID = "idp|carol-7f3a"
 

@@ -9,8 +9,8 @@ from http import HTTPStatus
 
 import pytest
 
-from tasks.principal import principal_id
-from tasks.request_id import JsonLogFormatter
+from config.middleware.request_id import JsonLogFormatter
+from tasks.identity.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.admin.filters import DateFieldListFilter
 from django.utils import timezone
 
+from tasks.identity.principal import principal_id
 from tasks.models import Priority, Tag, Task
-from tasks.principal import principal_id
 
 pytestmark = pytest.mark.django_db
 

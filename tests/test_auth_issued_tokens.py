@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 from tests.conftest import bearer_client, tasks_url
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ import pytest
 from django.conf import settings
 from django.core import signing
 
+from tasks.api.pagination import CURSOR_SALT
 from tasks.models import Tag, Task
-from tasks.pagination import CURSOR_SALT
 from tests.conftest import bearer_client, tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -584,7 +584,7 @@ def test_the_extreme_dates_in_range_are_stored_and_read_back(alice_client, due_a
     assert alice_client.get(tasks_url(), {"ordering": "due_at"}).status_code == HTTPStatus.OK
 
 
-# The query is read as a form is (tasks.filters): a time without an offset as UTC, a
+# The query is read as a form is (tasks.api.filters): a time without an offset as UTC, a
 # bare date as its midnight, surrounding spaces stripped, an empty value as no filter.
 QUERY_BAD_DATES = [
     "tomorrow",

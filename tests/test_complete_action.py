@@ -4,8 +4,8 @@ from http import HTTPStatus
 
 import pytest
 
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db

@@ -68,7 +68,7 @@ def test_a_dropped_connection_is_a_503_too(alice_client, monkeypatch):
 
 
 def test_other_errors_are_still_a_500(alice_client, monkeypatch):
-    from tasks import views
+    from tasks.api import viewsets as views
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")

@@ -5,11 +5,11 @@ from http import HTTPStatus
 
 import pytest
 
+from tasks.api.representation import COLUMNS, task_as_json, task_row
+from tasks.api.serializers import TaskSerializer
+from tasks.data.store import TaskStore
+from tasks.identity.principal import principal_id
 from tasks.models import Priority, Task
-from tasks.principal import principal_id
-from tasks.representation import COLUMNS, task_as_json, task_row
-from tasks.serializers import TaskSerializer
-from tasks.store import TaskStore
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db

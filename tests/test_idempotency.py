@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from tasks.identity.principal import principal_id
 from tasks.models import IdempotencyRecord, Task
-from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, tasks_url
 
 pytestmark = pytest.mark.django_db

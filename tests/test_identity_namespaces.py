@@ -10,10 +10,10 @@ import pytest
 from rest_framework import throttling
 from rest_framework.test import APIClient
 
-from tasks.identity_provider import ExternalTokenError, configured_verifier
+from tasks.api.throttling import UserRateThrottle
+from tasks.identity.identity_provider import ExternalTokenError, configured_verifier
+from tasks.identity.principal import ExternalUser, principal_id
 from tasks.models import Tag, Task
-from tasks.principal import ExternalUser, principal_id
-from tasks.throttling import UserRateThrottle
 from tests.conftest import bearer_client, tasks_url
 from tests.test_auth_jwks import ED_KEY, jwks  # noqa: F401 - the JWKS fixture
 

@@ -11,9 +11,9 @@ import pytest
 from django.db import connection, transaction
 from django.http import QueryDict
 
-from tasks.filters import TaskFilter
+from tasks.api.filters import TaskFilter
+from tasks.api.pagination import DEFAULT_LIMIT, ORDERING_CHOICES, Ordering
 from tasks.models import Task
-from tasks.pagination import DEFAULT_LIMIT, ORDERING_CHOICES, Ordering
 
 pytestmark = [
     pytest.mark.django_db,

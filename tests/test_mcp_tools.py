@@ -12,8 +12,8 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, bearer_client, tasks_url
 from tests.test_auth_jwks import ED_KEY, jwks  # noqa: F401 - the JWKS fixture, for its tokens
 

@@ -7,9 +7,9 @@ from http import HTTPStatus
 
 import pytest
 
+from tasks.api.pagination import ORDERING_CHOICES
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.pagination import ORDERING_CHOICES
-from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db

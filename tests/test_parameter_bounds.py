@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tasks.parameter_bounds import CURSOR_MAX_LENGTH, MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
+from tasks.api.parameter_bounds import CURSOR_MAX_LENGTH, MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db

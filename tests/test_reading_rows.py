@@ -9,8 +9,8 @@ from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg import adapters
 from psycopg.pq import Format
 
+from tasks.data.utc_timestamps import UtcTimestamptzLoader
 from tasks.models import Task
-from tasks.postgres import UtcTimestamptzLoader
 
 pytestmark = pytest.mark.django_db
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's loaders")

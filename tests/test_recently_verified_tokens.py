@@ -7,8 +7,8 @@ from http import HTTPStatus
 import jwt
 import pytest
 
-from tasks import identity_provider
-from tasks.identity_provider import LEEWAY, RecentlyVerifiedTokens, configured_verifier
+from tasks.identity import identity_provider
+from tasks.identity.identity_provider import LEEWAY, RecentlyVerifiedTokens, configured_verifier
 from tests.conftest import CAROL_ID, bearer_client, tasks_url
 
 

@@ -5,8 +5,8 @@ from http import HTTPStatus
 import pytest
 from rest_framework.test import APIClient
 
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.principal import principal_id
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from http import HTTPStatus
 import pytest
 from django.db import connection
 
-from tasks.store import TaskStore
+from tasks.data.store import TaskStore
 from tests.conftest import CAROL_ID, tasks_url
 from tests.statements import kinds, statements_sent
 

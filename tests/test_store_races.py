@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
+from tasks.data.store import TaskStore
 from tasks.models import Tag, Task, TaskTombstone
-from tasks.store import TaskStore
 from tests.conftest import CAROL_ID
 
 pytestmark = [

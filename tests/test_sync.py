@@ -11,9 +11,9 @@ from django.core import signing
 from django.db import connection
 from django.utils import timezone
 
+from tasks.data.sync import TOKEN_SALT
+from tasks.identity.principal import principal_id
 from tasks.models import Tag, Task, TaskTombstone
-from tasks.principal import principal_id
-from tasks.sync import TOKEN_SALT
 from tests.conftest import tasks_url
 
 # Each request commits on its own, as in production: the sync clock orders committed

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tasks.api.preconditions import PreconditionFailed
+from tasks.data.store import TaskNotFound, TaskStore
 from tasks.models import Priority, Tag, Task, TaskTombstone
-from tasks.preconditions import PreconditionFailed
-from tasks.store import TaskNotFound, TaskStore
 from tests.conftest import CAROL_ID
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.throttling import SimpleRateThrottle
 
-from tasks import throttling
+from tasks.api import throttling
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +43,11 @@ def one_request_a_minute(settings, monkeypatch):
 def test_requests_are_served_while_the_counters_are_unreachable(alice_client, monkeypatch, caplog):
     monkeypatch.setattr(throttling.UserRateThrottle, "cache", UnreachableCache())
 
-    with caplog.at_level(logging.WARNING, logger="tasks.throttling"):
+    with caplog.at_level(logging.WARNING, logger="tasks.api.throttling"):
         statuses = [alice_client.get(tasks_url()).status_code for _ in range(3)]
 
     assert statuses == [HTTPStatus.OK] * 3
-    warnings = [record for record in caplog.records if record.name == "tasks.throttling"]
+    warnings = [record for record in caplog.records if record.name == "tasks.api.throttling"]
     assert len(warnings) == 1
     assert "Connection refused" in warnings[0].getMessage()
 

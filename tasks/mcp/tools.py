@@ -1,7 +1,7 @@
 """The MCP tools: the names, arguments and results of the hackathon's Phase III chatbot.
 
 Each tool acts for the caller that `tasks.mcp.views` authenticated (`CALLER`), through
-the owner-scoped task store (`tasks.store`) that the REST API uses, and validates its
+the owner-scoped task store (`tasks.data.store`) that the REST API uses, and validates its
 input with `TaskSerializer`, as the REST API does. A refusal (bad arguments, an unknown
 or foreign task) is a `ToolError`: the client gets a result with `isError` and the
 message, never a protocol error.
@@ -23,12 +23,12 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 from rest_framework.exceptions import APIException, ValidationError
 
-from tasks.errors import flatten_errors, summary
-from tasks.fields import MAX_TAGS_PER_TASK
+from tasks.api.errors import flatten_errors, summary
+from tasks.api.fields import MAX_TAGS_PER_TASK
+from tasks.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tasks.api.serializers import TaskSerializer
+from tasks.data.store import TaskStore
 from tasks.models import TAG_MAX_LENGTH, Task
-from tasks.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from tasks.serializers import TaskSerializer
-from tasks.store import TaskStore
 
 # The authenticated principal's user id, set by the view around one MCP exchange. The
 # SDK runs a tool in tasks spawned for that exchange, which inherit this context.

@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from tasks.auth import BearerTokenAuthentication
+from tasks.identity.auth import BearerTokenAuthentication
+from tasks.identity.principal import principal_id
 from tasks.mcp import transport
 from tasks.mcp.tools import CALLER, server
-from tasks.principal import principal_id
 
 
 @extend_schema(exclude=True)  # JSON-RPC, described by the MCP handshake (tools/list), not by OpenAPI

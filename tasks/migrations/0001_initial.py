@@ -2,7 +2,7 @@
 
 import django.utils.timezone
 
-from tasks.migration_operations import RunSQLOnPostgreSQL
+from tasks.data.migration_operations import RunSQLOnPostgreSQL
 import uuid
 from django.db import migrations, models
 

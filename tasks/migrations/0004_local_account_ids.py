@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.db.models.functions import Cast, Concat, Substr
 
-from tasks.change_clock import next_change_seq
+from tasks.data.change_clock import next_change_seq
 
 # Written out rather than imported, so that this migration means the same thing
 # whatever tasks/principal.py says later.

@@ -10,7 +10,7 @@ import requests
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 from tests.conftest import tasks_url
 from tests.e2e.servers import ProductionServer
 

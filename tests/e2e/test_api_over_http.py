@@ -9,8 +9,8 @@ from http import HTTPStatus
 
 import pytest
 
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.principal import principal_id
 from tests.conftest import CAROL_ID, tasks_url
 
 # The live server sees only committed rows, so each test runs in its own committed

@@ -22,7 +22,7 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 
 pytestmark = [
     pytest.mark.e2e,

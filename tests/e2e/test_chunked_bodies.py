@@ -12,9 +12,9 @@ import requests
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
-from config.chunked_bodies import ChunkedBodies
+from config.middleware.chunked_bodies import ChunkedBodies
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.principal import principal_id
 from tests.conftest import tasks_url
 from tests.e2e.servers import production_servers
 

@@ -16,8 +16,8 @@ import requests
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
+from tasks.identity.principal import principal_id
 from tasks.models import IdempotencyRecord, Task
-from tasks.principal import principal_id
 from tests.conftest import tasks_url
 from tests.e2e.servers import production_servers
 

@@ -20,7 +20,7 @@ import requests
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tasks import statement_timeout
+from tasks.data import statement_timeout
 from tests.conftest import tasks_url
 from tests.e2e.servers import ProductionServer, free_port, served_database_url
 from tests.e2e.tcp_proxy import TcpProxy

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tasks import statement_timeout
+from tasks.data import statement_timeout
 from tests.conftest import tasks_url
 from tests.e2e.servers import free_port, served_database_url
 from tests.e2e.test_outages import assert_unavailable, get, locked_tasks_table, one_worker_server

@@ -13,8 +13,8 @@ from django.db import connection
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import AccessToken
 
+from tasks.identity.principal import principal_id
 from tasks.models import Task
-from tasks.principal import principal_id
 from tests.conftest import tasks_url
 from tests.e2e.servers import production_servers
 

@@ -24,7 +24,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 from tests.fuzz.conftest import REQUESTS_SENT, RESPONSES_SEEN, SEED_TASK_IDS, ensure_seed_tasks
 
 FORM_MEDIA_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}

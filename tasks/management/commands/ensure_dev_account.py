@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tasks.idempotency import prune_expired
+from tasks.api.idempotency import prune_expired
 
 
 class Command(BaseCommand):

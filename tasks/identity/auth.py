@@ -12,8 +12,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as IssuedTokenFailed
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from tasks.identity_provider import ExternalTokenError, configured_verifier
-from tasks.principal import ExternalUser
+from tasks.identity.identity_provider import ExternalTokenError, configured_verifier
+from tasks.identity.principal import ExternalUser
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -10,7 +10,7 @@ a smaller number and commit after a larger one was already read.
 PostgreSQL: the stamp is the writing transaction's id (xid8, never reused) and the
 horizon is the oldest transaction still running (`pg_snapshot_xmin`). No shared row
 is locked, so writers never wait on each other for it. The task store's statements
-write the stamp inline (tasks.task_sql), so that a write is one round trip;
+write the stamp inline (tasks.data.task_sql), so that a write is one round trip;
 `next_change_seq` serves the ORM's paths (admin, shell).
 SQLite: writers run one at a time (IMMEDIATE transactions), so a counter bumped
 inside the write transaction gives the same guarantee.

@@ -16,7 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import throttling
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tasks.rendering import RequestTooLarge
+from tasks.api.json_format import RequestTooLarge
 
 
 def exception_handler(exc, context):

@@ -7,7 +7,7 @@ import copy
 from django.db import models
 from rest_framework import serializers
 
-from tasks.fields import (
+from tasks.api.fields import (
     AwareDateTimeField,
     OptionalTextField,
     PriorityField,

@@ -21,8 +21,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from tasks.idempotency import HEADER as IDEMPOTENCY_HEADER
-from tasks.serializers import (
+from tasks.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from tasks.api.serializers import (
     ClearCompletedSerializer,
     CompletionSerializer,
     SyncSerializer,
@@ -50,7 +50,7 @@ ValidationErrorSerializer = inline_serializer(
     },
 )
 # Response components whose listed fields may be absent; in every other response
-# component each field is always present (tasks.schema.require_fields_always_present).
+# component each field is always present (tasks.api.schema.require_fields_always_present).
 OPTIONAL_RESPONSE_FIELDS = {"ValidationError": {"errors"}}
 
 TokenPairSerializer = inline_serializer(
@@ -89,7 +89,7 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    # The rule tasks.idempotency enforces (400 otherwise).
+    # The rule tasks.api.idempotency enforces (400 otherwise).
     {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
     OpenApiParameter.HEADER,
     description=(

@@ -21,7 +21,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from tasks import list_parameters
+from tasks.api import list_parameters
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -1,4 +1,4 @@
-"""The task API: thin viewsets over the owner-scoped task store (tasks.store)."""
+"""The task API: thin viewsets over the owner-scoped task store (tasks.data.store)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,22 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from tasks import api_docs, idempotency, preconditions, representation
-from tasks.filters import TaskFilter
-from tasks.models import Tag, Task
-from tasks.pagination import KeysetPagination
-from tasks.parameter_bounds import BoundedQueryMixin
-from tasks.permissions import IsPathOwner
-from tasks.principal import principal_id
-from tasks.serializers import (
+from tasks.api import api_docs, idempotency, preconditions, representation
+from tasks.api.filters import TaskFilter
+from tasks.api.pagination import KeysetPagination
+from tasks.api.parameter_bounds import BoundedQueryMixin
+from tasks.api.serializers import (
     ClearCompletedSerializer,
     CompletionSerializer,
     SyncSerializer,
     TagCountSerializer,
     TaskSerializer,
 )
-from tasks.store import TaskStore
-from tasks.sync import delta_since
+from tasks.data.store import TaskStore
+from tasks.data.sync import delta_since
+from tasks.identity.permissions import IsPathOwner
+from tasks.identity.principal import principal_id
+from tasks.models import Tag, Task
 
 
 class OwnerScopedMixin(BoundedQueryMixin):
@@ -65,7 +65,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         if isinstance(request.accepted_renderer, JSONRenderer):
-            # The hot path: plain rows, formatted by tasks.representation.
+            # The hot path: plain rows, formatted by tasks.api.representation.
             page = self.paginate_queryset(queryset.values(*representation.COLUMNS))
             return self.get_paginated_response([representation.task_as_json(row) for row in page])
         page = self.paginate_queryset(queryset)

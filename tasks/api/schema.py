@@ -1,13 +1,13 @@
 """OpenAPI: the bearer-token scheme, filter parameters, and the schema-wide rules that
-hold for every operation (each operation's own description is in tasks.api_docs)."""
+hold for every operation (each operation's own description is in tasks.api.api_docs)."""
 
 from __future__ import annotations
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from tasks.api_docs import OPTIONAL_RESPONSE_FIELDS
-from tasks.request_id import REQUEST_ID_HEADER
+from config.middleware.request_id import REQUEST_ID_HEADER
+from tasks.api.api_docs import OPTIONAL_RESPONSE_FIELDS
 
 
 class DocumentedFilterExtension(DjangoFilterExtension):
@@ -31,7 +31,7 @@ class DocumentedFilterExtension(DjangoFilterExtension):
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "tasks.auth.BearerTokenAuthentication"
+    target_class = "tasks.identity.auth.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
@@ -68,7 +68,7 @@ def require_fields_always_present(result, generator, request, public):
 
 
 def declare_request_id_header(result, generator, request, public):
-    """tasks.request_id's middleware puts `X-Request-ID` on every response, whatever the view."""
+    """config.middleware.request_id's middleware puts `X-Request-ID` on every response, whatever the view."""
     header = {
         "schema": {"type": "string"},
         "description": "The request's id (yours, if you sent a plain one); quote it in a bug report.",

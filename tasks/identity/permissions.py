@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 
 ME = "me"
 

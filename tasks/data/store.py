@@ -3,7 +3,7 @@ clear-completed goes through `TaskStore(user_id)`, and every statement it sends
 carries that owner.
 
 Writes are one statement each where the database allows: the row is changed and
-read back by `UPDATE/DELETE ... RETURNING` (tasks.task_sql), conditional on the
+read back by `UPDATE/DELETE ... RETURNING` (tasks.data.task_sql), conditional on the
 owner and, with `If-Match`, on the version, so that a write on a database a few
 milliseconds away costs one round trip. Only when such a statement matched nothing
 does a second query tell 404 from 412. On PostgreSQL a single statement runs in
@@ -27,12 +27,13 @@ from django.utils import timezone
 from django_filters.utils import translate_validation
 from rest_framework.exceptions import NotFound
 
-from tasks import representation, task_sql
-from tasks.change_clock import next_change_seq
-from tasks.filters import TaskFilter
+from tasks.api import representation
+from tasks.api.filters import TaskFilter
+from tasks.api.pagination import KeysetPagination
+from tasks.api.preconditions import PreconditionFailed, versions_named
+from tasks.data import task_sql
+from tasks.data.change_clock import next_change_seq
 from tasks.models import Tag, Task, TaskQuerySet, TaskTombstone
-from tasks.pagination import KeysetPagination
-from tasks.preconditions import PreconditionFailed, versions_named
 
 UNSET: Any = object()
 _CREATED_FIELDS = [field.attname for field in task_sql.TASK_FIELDS if field.attname != "change_seq"]

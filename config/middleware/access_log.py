@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
 
-from tasks.principal import principal_id
+from tasks.identity.principal import principal_id
 
 logger = logging.getLogger("tasks.access")
 

@@ -13,11 +13,11 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from tasks import list_parameters
+from tasks.api import list_parameters
+from tasks.api.pagination import DEFAULT_ORDERING, ORDERING_CHOICES
+from tasks.api.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
+from tasks.data.tag_condition import carries_all_tags
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
-from tasks.pagination import DEFAULT_ORDERING, ORDERING_CHOICES
-from tasks.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
-from tasks.tag_condition import carries_all_tags
 
 
 class StrictBooleanField(forms.Field):
@@ -150,7 +150,7 @@ class TaskFilter(filters.FilterSet):
         help_text="Changed at or after this time.",
     )
 
-    # The hackathon's Phase II names (tasks.list_parameters). `sort` and `order` are read
+    # The hackathon's Phase II names (tasks.api.list_parameters). `sort` and `order` are read
     # by the paginator with `ordering`; they are here for the filter form and the schema.
     status = filters.ChoiceFilter(
         label="Status",
@@ -184,7 +184,7 @@ class TaskFilter(filters.FilterSet):
 
     def get_form_class(self):
         """The browsable API's filter form also offers `ordering`, which the pagination reads
-        (tasks.pagination): a field that filters nothing and lets the pagination judge it."""
+        (tasks.api.pagination): a field that filters nothing and lets the pagination judge it."""
         ordering = forms.CharField(
             required=False,
             label="Ordering",

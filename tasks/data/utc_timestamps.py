@@ -45,4 +45,4 @@ def install(sender, connection, **kwargs) -> None:
 
 
 def connect_signal() -> None:
-    connection_created.connect(install, dispatch_uid="tasks.postgres.install")
+    connection_created.connect(install, dispatch_uid="tasks.data.utc_timestamps.install")

@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from tasks.views import TagListView, TaskViewSet
+from tasks.api.viewsets import TagListView, TaskViewSet
 
 router = SimpleRouter()
 # Both `/tasks` (the earlier clients' form) and `/tasks/` resolve directly.

@@ -5,7 +5,7 @@ with its tags, a conditional claim of an idempotency key: each is one statement,
 so that a write costs one round trip to a database that may be milliseconds away.
 Table and column names come from the models' `_meta`, quoted by the connection;
 values only ever travel as parameters; every statement on tasks names its owner.
-Only `tasks.store` (and `tasks.idempotency` for its key) call these.
+Only `tasks.data.store` (and `tasks.api.idempotency` for its key) call these.
 
 PostgreSQL stamps a row with its transaction's id inside the statement itself (see
 change_clock); SQLite has no such id, so there the caller passes a stamp taken in

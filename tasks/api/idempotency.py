@@ -23,7 +23,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
-from tasks import task_sql
+from tasks.data import task_sql
 from tasks.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

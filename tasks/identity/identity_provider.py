@@ -15,7 +15,7 @@ from functools import lru_cache
 import jwt
 from django.conf import settings
 
-from tasks.principal import LOCAL_PREFIX, is_reserved
+from tasks.identity.principal import LOCAL_PREFIX, is_reserved
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 # Seconds a token is still accepted past its `exp` (clock skew between machines).

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from django.core import signing
 from rest_framework.exceptions import ValidationError
 
-from tasks import change_clock
+from tasks.data import change_clock
+from tasks.data.store import TaskStore
 from tasks.models import Task
-from tasks.store import TaskStore
 
 TOKEN_SALT = "tasks.sync"
 

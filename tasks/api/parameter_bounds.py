@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rest_framework.exceptions import ValidationError
 
-from tasks.fields import MAX_TAGS_PER_TASK
+from tasks.api.fields import MAX_TAGS_PER_TASK
 from tasks.models import TAG_MAX_LENGTH
 
 # A task holds at most MAX_TAGS_PER_TASK tags, so asking for more can match nothing.
