@@ -12,12 +12,20 @@ from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from tasks import list_parameters
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
 from tasks.pagination import DEFAULT_ORDERING, ORDERING_CHOICES
 from tasks.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
 from tasks.tag_condition import carries_all_tags
+from tasks.unknown_names import unknown_name_errors
+
+# Read by the pagination rather than by a filter (tasks.pagination).
+PAGING_PARAMETERS = ("ordering", "limit", "cursor")
+# Accepted on any list request, never suggested: DRF's format override (which the
+# browsable API's links carry) and jQuery's cache buster (`cache: false` adds `_=`).
+TRANSPORT_PARAMETERS = ("format", "_")
 
 
 class StrictBooleanField(forms.Field):
@@ -175,6 +183,14 @@ class TaskFilter(filters.FilterSet):
         model = Task
         fields: list[str] = []
 
+    @classmethod
+    def unknown_parameters(cls, query) -> dict[str, list[str]]:
+        """The parameters of a list request that nothing reads, each with its message: a
+        misspelt filter would otherwise return the whole list."""
+        return unknown_name_errors(
+            query.keys(), known=[*cls.base_filters, *PAGING_PARAMETERS], ignored=TRANSPORT_PARAMETERS
+        )
+
     def filter_status(self, queryset, name, value):
         completed = list_parameters.completed_for_status(value, self.form.cleaned_data.get("completed"))
         return queryset if completed is None else queryset.filter(completed=completed)
@@ -213,10 +229,14 @@ class TaskFilter(filters.FilterSet):
 class TaskFilterBackend(filters.DjangoFilterBackend):
     """django-filter (the project's default filter backend), skipped when the query string
     names none of the filters: building and validating its form costs a quarter of a plain
-    list request."""
+    list request. A parameter that no filter nor the paging reads is a 400 naming it."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and hasattr(filterset_class, "unknown_parameters"):
+            unknown = filterset_class.unknown_parameters(request.query_params)
+            if unknown:
+                raise ValidationError(unknown)
         if filterset_class is None or not any(
             name in request.query_params for name in filterset_class.base_filters
         ):
