@@ -74,7 +74,10 @@ class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
     )
     priority = PriorityField(required=False)
     tags = TagListField(source="tag_names", required=False)
-    due_at = AwareDateTimeField(required=False, allow_null=True)
+    # The HTML form's box has no zone: its template says the time is read as UTC.
+    due_at = AwareDateTimeField(
+        required=False, allow_null=True, style={"template": "tasks/forms/utc_datetime_input.html"}
+    )
     # The hackathon front ends' name for it (also a `sort` value); one or the other.
     due_date = AliasField(
         alias_of="due_at",

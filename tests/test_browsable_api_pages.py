@@ -154,3 +154,33 @@ def test_the_html_form_shows_tags_as_one_text_box(alice_browser, alice, make_tas
     assert "Lists are not currently supported" not in html
     assert 'name="tags" class="form-control" type="text"' in html
     assert 'value="home, work"' in html
+
+
+def test_the_html_form_says_its_due_time_is_read_as_utc_and_stores_it_so(alice_browser):
+    form = page(alice_browser.get(tasks_url(), **HTML))
+    response = alice_browser.post(tasks_url(), {"title": "Form due", "due_at": "2026-12-01T17:00"}, **HTML)
+
+    assert ">Due at (UTC)</label>" in form
+    assert "Read as UTC: this form sends no time zone." in form
+    assert response.status_code == HTTPStatus.CREATED
+    assert Task.objects.get(title="Form due").due_at.isoformat() == "2026-12-01T17:00:00+00:00"
+
+
+def test_a_json_due_time_without_an_offset_is_still_refused(alice_client):
+    response = alice_client.post(
+        tasks_url(), {"title": "JSON due", "due_at": "2026-12-01T17:00"}, format="json"
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "offset" in response.json()["errors"]["due_at"][0]
+
+
+def test_the_html_form_shows_a_stored_due_time_in_utc(alice_browser, alice, make_task):
+    task = make_task(alice)
+    alice_browser.patch(
+        tasks_url(task_id=task.pk), {"due_at": "2026-12-01T18:30:00+01:00"}, content_type="application/json"
+    )
+
+    html = page(alice_browser.get(tasks_url(task_id=task.pk), **HTML))
+
+    assert 'type="datetime-local" step="1" value="2026-12-01T17:30:00' in html
