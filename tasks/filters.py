@@ -117,12 +117,23 @@ class AllTagsFilter(filters.Filter):
         return queryset.filter(carries_all_tags(value)) if value else queryset
 
 
+class ListedChoiceFilter(filters.ChoiceFilter):
+    """One of a few names, given as `values`; another value is a 400 that lists them."""
+
+    def __init__(self, *, values, **kwargs):
+        values = list(values)
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": f"Unknown value %(value)r; use one of {', '.join(values)}."}
+        )
+        super().__init__(choices=[(value, value) for value in values], **kwargs)
+
+
 @extend_schema_field({"type": "string", "enum": list(Priority.labels)})
-class PriorityFilter(filters.ChoiceFilter):
+class PriorityFilter(ListedChoiceFilter):
     """Priorities by name; without this the schema would take the model field's integer type."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=[(label, label) for label in Priority.labels], **kwargs)
+        super().__init__(values=Priority.labels, **kwargs)
 
 
 class TaskFilter(filters.FilterSet):
@@ -160,21 +171,21 @@ class TaskFilter(filters.FilterSet):
 
     # The hackathon's Phase II names (tasks.list_parameters). `sort` and `order` are read
     # by the paginator with `ordering`; they are here for the filter form and the schema.
-    status = filters.ChoiceFilter(
+    status = ListedChoiceFilter(
         label="Status",
-        choices=[(name, name) for name in list_parameters.STATUS_COMPLETED],
+        values=list_parameters.STATUS_COMPLETED,
         method="filter_status",
         help_text=list_parameters.STATUS_HELP,
     )
-    sort = filters.ChoiceFilter(
+    sort = ListedChoiceFilter(
         label="Sort",
-        choices=[(name, name) for name in list_parameters.SORT_KEYS],
+        values=list_parameters.SORT_KEYS,
         method="ordered_by_paginator",
         help_text=list_parameters.SORT_HELP,
     )
-    order = filters.ChoiceFilter(
+    order = ListedChoiceFilter(
         label="Order",
-        choices=[(name, name) for name in list_parameters.ORDERS],
+        values=list_parameters.ORDERS,
         method="ordered_by_paginator",
         help_text=list_parameters.ORDER_HELP,
     )
