@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from config.database_pool import pool_options
+from config.version import VERSION
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -255,7 +256,7 @@ SPECTACULAR_SETTINGS = {
         "session; `me` stands for the caller's own user id. Errors carry a `detail` string, "
         "and validation errors add `errors` per field."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,
     # Operations are tagged (and generated clients' modules named) by the segment after
     # /api/; said outright, as /mcp would otherwise shorten the common prefix to /.
     "SCHEMA_PATH_PREFIX": r"/api/",
@@ -277,7 +278,12 @@ SPECTACULAR_SETTINGS = {
 
 # --- CORS ---------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"]
+# What a front end's script may read, including MCP's session id and the 401's challenge
+# (an MCP client in a browser finds the OAuth metadata through it).
+CORS_EXPOSE_HEADERS = [
+    *("ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"),
+    *("Mcp-Session-Id", "WWW-Authenticate"),
+]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
@@ -286,6 +292,10 @@ CORS_ALLOW_HEADERS = [
     "if-match",
     "if-none-match",
     "x-request-id",
+    # MCP's Streamable HTTP transport (/mcp): the official SDKs send these after initialize.
+    "mcp-protocol-version",
+    "mcp-session-id",
+    "last-event-id",
 ]
 
 # --- Security (production defaults; DEBUG relaxes them for local HTTP) ---------

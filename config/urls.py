@@ -36,5 +36,6 @@ urlpatterns = [
     ),
     path("api/", include("tasks.urls")),
     # MCP (Streamable HTTP) for AI assistants: the task tools, with the API's bearer tokens.
-    path("mcp", McpView.as_view(), name="mcp"),
+    # `/mcp/` too, never by a redirect (a redirected POST loses its body).
+    re_path(r"^mcp/?$", McpView.as_view(), name="mcp"),
 ]

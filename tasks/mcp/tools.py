@@ -23,6 +23,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 from rest_framework.exceptions import APIException, ValidationError
 
+from config.version import VERSION
 from tasks.errors import flatten_errors, summary
 from tasks.fields import MAX_TAGS_PER_TASK
 from tasks.models import TAG_MAX_LENGTH, Task
@@ -36,6 +37,7 @@ CALLER: ContextVar[str] = ContextVar("mcp_caller")
 
 server = MCPServer(
     name="tasks",
+    version=VERSION,
     instructions=(
         "Manage the signed-in user's to-do tasks: add, list, complete, update and delete them. "
         "Every tool acts only for the user whose token made the request; task ids are UUIDs "

@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.models import Task
 from tests.e2e.conftest import skip_or_fail
@@ -314,6 +315,57 @@ def requests_made(driver) -> tuple[set[str], set[str]]:
         elif message["method"] == "Network.loadingFailed" and params.get("blockedReason"):
             blocked.add(params["requestId"])
     return set(sent.values()), {sent[request_id] for request_id in blocked if request_id in sent}
+
+
+# What the official MCP TypeScript SDK sends from a page: initialize, then every message
+# with `mcp-protocol-version` (a header that needs the CORS preflight to allow it), and a
+# GET for a server-sent stream, which it skips quietly on a 405.
+MCP_FROM_A_PAGE = """
+const [url, token, done] = arguments;
+const json = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"};
+const auth = {"Authorization": "Bearer " + token};
+const version = {"mcp-protocol-version": "2025-06-18"};
+async function post(id, method, params, headers) {
+  const response = await fetch(url, {method: "POST", headers: {...json, ...headers},
+    body: JSON.stringify({jsonrpc: "2.0", id, method, params})});
+  return {status: response.status, body: await response.json().catch(() => null),
+          challenge: response.headers.get("WWW-Authenticate")};
+}
+(async () => {
+  try {
+    const init = await post(1, "initialize", {protocolVersion: "2025-06-18", capabilities: {},
+      clientInfo: {name: "page", version: "1"}}, auth);
+    const listed = await post(2, "tools/list", {}, {...auth, ...version});
+    const stream = await fetch(url, {headers: {...auth, ...version, "Accept": "text/event-stream"}});
+    const anonymous = await post(3, "tools/list", {}, version);
+    done({init: init.status, server: init.body.result.serverInfo.name,
+          tools: listed.body.result.tools.map(tool => tool.name).sort(),
+          stream: stream.status, anonymous: anonymous.status, challenge: anonymous.challenge});
+  } catch (error) {
+    done({error: String(error)});
+  }
+})();
+"""
+
+
+def test_a_page_of_a_configured_origin_uses_mcp_across_origins(browser, settings, alice):
+    # The same server under another host name is another origin for the browser.
+    page_origin = browser.base_url.replace("localhost", "127.0.0.1")
+    assert page_origin != browser.base_url
+    settings.CORS_ALLOWED_ORIGINS = [page_origin]
+    browser.driver.get(page_origin + "/admin/login/")
+    browser.find("body")
+
+    seen = browser.driver.execute_async_script(
+        MCP_FROM_A_PAGE, browser.base_url + "/mcp", str(AccessToken.for_user(alice))
+    )
+
+    assert "error" not in seen, seen
+    assert (seen["init"], seen["server"]) == (200, "tasks")
+    assert seen["tools"] == ["add_task", "complete_task", "delete_task", "list_tasks", "update_task"]
+    assert seen["stream"] == 405
+    assert seen["anonymous"] == 401
+    assert seen["challenge"].startswith("Bearer")
 
 
 def sign_in(browser, username: str, password: str, next_path: str) -> None:
