@@ -196,6 +196,9 @@ AUTH_JWKS_URL = os.environ.get("AUTH_JWKS_URL", "")
 AUTH_JWT_ISSUER = os.environ.get("AUTH_JWT_ISSUER", "")
 AUTH_JWT_AUDIENCE = os.environ.get("AUTH_JWT_AUDIENCE", "")
 AUTH_JWT_USER_CLAIM = os.environ.get("AUTH_JWT_USER_CLAIM", "sub")
+# The OAuth authorization server where MCP connectors sign users in, named by the protected
+# resource metadata (/.well-known/oauth-protected-resource); by default the token issuer.
+AUTH_AUTHORIZATION_SERVER = os.environ.get("AUTH_AUTHORIZATION_SERVER", "") or AUTH_JWT_ISSUER
 
 # Tokens this service issues (POST /api/auth/token).
 SIMPLE_JWT = {

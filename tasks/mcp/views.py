@@ -11,8 +11,8 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from tasks.auth import BearerTokenAuthentication
 from tasks.mcp import transport
+from tasks.mcp.oauth_metadata import McpBearerAuthentication
 from tasks.mcp.tools import CALLER, server
 from tasks.principal import principal_id
 
@@ -25,11 +25,11 @@ class McpView(APIView):
     """MCP over Streamable HTTP, stateless: each POST carries one JSON-RPC message.
 
     DRF authenticates the bearer token (a missing or bad one is a 401 with
-    `WWW-Authenticate: Bearer`) and applies the project's throttles before the SDK sees
-    the message; the tools then act for that principal only.
+    `WWW-Authenticate: Bearer`, naming the OAuth metadata) and applies the project's
+    throttles before the SDK sees the message; the tools then act for that principal only.
     """
 
-    authentication_classes = [BearerTokenAuthentication]
+    authentication_classes = [McpBearerAuthentication]
     permission_classes = [IsAuthenticated]
     # The SDK reads and answers the raw JSON-RPC body itself.
     parser_classes: list = []
