@@ -133,6 +133,10 @@ class ClearCompletedSerializer(serializers.Serializer):
     deleted = serializers.IntegerField(help_text="How many completed tasks were deleted.")
 
 
+class CompletedCountSerializer(serializers.Serializer):
+    completed_tasks = serializers.IntegerField(help_text="How many completed tasks a POST would delete now.")
+
+
 class TagCountSerializer(serializers.Serializer):
     name = serializers.CharField()
     count = serializers.IntegerField(help_text="How many of the user's tasks carry this tag.")

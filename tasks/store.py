@@ -179,6 +179,10 @@ class TaskStore:
                 return gone[0]
         raise self._why_unmatched(pk, versions)
 
+    def completed_count(self) -> int:
+        """How many of the owner's tasks are completed (one query)."""
+        return self.tasks().filter(completed=True).count()
+
     def clear_completed(self) -> int:
         """Delete the owner's completed tasks (tombstones left); how many there were."""
         return len(self._delete(completed_only=True))

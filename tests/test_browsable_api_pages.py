@@ -184,3 +184,47 @@ def test_the_html_form_shows_a_stored_due_time_in_utc(alice_browser, alice, make
     html = page(alice_browser.get(tasks_url(task_id=task.pk), **HTML))
 
     assert 'type="datetime-local" step="1" value="2026-12-01T17:30:00' in html
+
+
+def test_the_clear_completed_page_explains_and_offers_a_button_not_a_form(alice_browser, alice, make_task):
+    make_task(alice, title="Done 1", completed=True)
+    make_task(alice, title="Done 2", completed=True)
+    make_task(alice, title="Open")
+
+    response = alice_browser.get(tasks_url(suffix="/clear-completed"), **HTML)
+    html = page(response)
+
+    assert response.status_code == HTTPStatus.OK
+    assert (
+        "Delete all of this user&#x27;s completed tasks at once" in html
+        or "Delete all of this user's" in html
+    )
+    assert 'class="clear-completed" action="/api/me/tasks/clear-completed" method="POST"' in html
+    assert "Delete the 2 completed tasks</button>" in html
+    assert 'name="deleted"' not in html
+    assert Task.objects.count() == 3
+
+
+def test_the_clear_completed_button_posts_what_clears_them(alice, make_task):
+    make_task(alice, title="Done", completed=True)
+    make_task(alice, title="Open")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    html = page(browser.get(tasks_url(suffix="/clear-completed"), **HTML))
+    token = html.split('name="csrfmiddlewaretoken" value="')[-1].split('"')[0]
+
+    response = browser.post(tasks_url(suffix="/clear-completed"), {"csrfmiddlewaretoken": token}, **HTML)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "No completed tasks to delete." in page(response)
+    assert list(Task.objects.values_list("title", flat=True)) == ["Open"]
+
+
+def test_a_json_get_on_clear_completed_counts_and_deletes_nothing(alice_client, alice, make_task):
+    make_task(alice, title="Done", completed=True)
+
+    response = alice_client.get(tasks_url(suffix="/clear-completed"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"completed_tasks": 1}
+    assert Task.objects.count() == 1
