@@ -7,6 +7,7 @@ from datetime import UTC
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
+from django.template import loader
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
@@ -16,7 +17,6 @@ from rest_framework.exceptions import ValidationError
 
 from tasks import list_parameters
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
-from tasks.pagination import DEFAULT_ORDERING, ORDERING_CHOICES
 from tasks.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
 from tasks.tag_condition import carries_all_tags
 from tasks.unknown_names import unknown_name_errors
@@ -209,23 +209,6 @@ class TaskFilter(filters.FilterSet):
     def ordered_by_paginator(self, queryset, name, value):
         return queryset
 
-    def get_form_class(self):
-        """The browsable API's filter form also offers `ordering`, which the pagination reads
-        (tasks.pagination): a field that filters nothing and lets the pagination judge it."""
-        ordering = forms.CharField(
-            required=False,
-            label="Ordering",
-            help_text="Sort key; a leading - sorts descending.",
-            widget=forms.Select(
-                choices=[("", f"{DEFAULT_ORDERING} (default)"), *((name, name) for name in ORDERING_CHOICES)]
-            ),
-        )
-        return type(super().get_form_class().__name__, (super().get_form_class(),), {"ordering": ordering})
-
-    def filter_queryset(self, queryset):
-        self.form.cleaned_data.pop("ordering", None)  # the form's, not a filter: see above
-        return super().filter_queryset(queryset)
-
     def filter_priority(self, queryset, name, value):
         return queryset.filter(priority=Priority.values[Priority.labels.index(value)])
 
@@ -241,6 +224,21 @@ class TaskFilterBackend(filters.DjangoFilterBackend):
     """django-filter (the project's default filter backend), skipped when the query string
     names none of the filters: building and validating its form costs a quarter of a plain
     list request. A parameter that no filter nor the paging reads is a 400 naming it."""
+
+    # The browsable API's Filters dialog, which leaves empty fields out of the URL.
+    template = "tasks/filter_form.html"
+    # The dialog offers one vocabulary, `status`/`sort`/`order`: with `completed` and
+    # `ordering` beside them a contradictory pair was one click away. Both still work in
+    # a URL, as every parameter does.
+    NOT_IN_DIALOG = ("completed",)
+
+    def to_html(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        for name in self.NOT_IN_DIALOG:
+            filterset.form.fields.pop(name, None)
+        return loader.get_template(self.template).render({"filter": filterset}, request)
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
