@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.append_slash.CommonMiddlewareOutsideApi",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -95,9 +95,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# The API's paths have no trailing slash (the earlier clients call them that way);
-# a redirect would break POST/PUT from those clients, so never add one.
-APPEND_SLASH = False
+# `/admin` and `/api-auth/login` redirect to their slashed paths, as Django's do by
+# default. The API's paths never redirect (config.append_slash): they have no trailing
+# slash (the earlier clients call them that way), and a redirected POST loses its body.
+APPEND_SLASH = True
 
 TEMPLATES = [
     {
