@@ -162,6 +162,28 @@ def test_staff_add_a_task_in_the_admin_and_complete_it_with_the_bulk_action(
     assert completed_right <= list_right, "the columns after the title are pushed out of view"
 
 
+def test_the_admins_tag_picker_offers_only_the_owners_tags(
+    browser, screenshot, django_user_model, alice, bob, make_task
+):
+    django_user_model.objects.create_superuser("root", "root@example.test", "root-pass-123!")
+    task = make_task(alice, title="Buy milk")
+    task.set_tags(["home"])
+    make_task(bob, title="Call mum").set_tags(["work"])
+    browser.open(f"/admin/login/?next=/admin/tasks/task/{task.pk}/change/")
+    browser.fill("#id_username", "root")
+    browser.fill("#id_password", "root-pass-123!")
+    browser.click_and_wait_for_page("input[type=submit]")
+
+    # filter_horizontal's two boxes: the offered tags and the chosen ones.
+    offered = [
+        option.text for option in browser.driver.find_elements(By.CSS_SELECTOR, "#id_tags_from option")
+    ]
+    chosen = [option.text for option in browser.driver.find_elements(By.CSS_SELECTOR, "#id_tags_to option")]
+    screenshot("admin-5-tag-picker")
+
+    assert (offered, chosen) == ([], ["home"])
+
+
 def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(browser, screenshot, alice):
     browser.open("/api-auth/login/?next=/api/me/tasks")
     browser.assert_styled("rest_framework/css/bootstrap.min.css")
@@ -283,6 +305,35 @@ def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, 
     screenshot("api-complete-2-completed")
     groceries.refresh_from_db()
     assert groceries.completed is True and groceries.completed_at is not None
+
+
+def test_a_user_clears_completed_tasks_from_the_extra_actions_menu(browser, screenshot, alice, make_task):
+    make_task(alice, title="Done", completed=True)
+    make_task(alice, title="Still to do")
+    sign_in(browser, "alice", "alice-pass-123!", "/api/me/tasks")
+
+    browser.find("#extra-actions-menu").click()
+    browser.click_and_wait_for_page("a[href$='/tasks/clear-completed']")
+    assert "Delete all of this user's completed tasks at once" in browser.text
+    assert browser.response_json() == {"completed_tasks": 1}
+    assert browser.find("form.clear-completed button").text == "Delete the 1 completed task"
+    screenshot("api-clear-1-page")
+    browser.click_and_wait_for_page("form.clear-completed button")
+
+    assert browser.response_json() == {"deleted": 1}
+    assert "No completed tasks to delete." in browser.text
+    screenshot("api-clear-2-cleared")
+    assert list(Task.objects.values_list("title", flat=True)) == ["Still to do"]
+
+
+def test_the_admin_and_login_pages_are_found_without_their_slash(browser):
+    browser.open("/admin")
+    browser.find("#id_username")
+    assert browser.driver.current_url == browser.base_url + "/admin/login/?next=/admin/"
+
+    browser.open("/api-auth/login")
+    browser.find("#id_username")
+    assert browser.driver.current_url == browser.base_url + "/api-auth/login/"
 
 
 @pytest.mark.parametrize("path", ["/api/docs", "/api/redoc"])
