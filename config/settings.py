@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from config.database_pool import pool_options
+from config.version import VERSION
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,7 +82,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.middleware.append_slash.CommonMiddlewareOutsideApi",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -94,9 +95,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# The API's paths have no trailing slash (the earlier clients call them that way);
-# a redirect would break POST/PUT from those clients, so never add one.
-APPEND_SLASH = False
+# `/admin` and `/api-auth/login` redirect to their slashed paths, as Django's do by
+# default. The API's paths never redirect (config.middleware.append_slash): they have no trailing
+# slash (the earlier clients call them that way), and a redirected POST loses its body.
+APPEND_SLASH = True
 
 TEMPLATES = [
     {
@@ -195,6 +197,9 @@ AUTH_JWKS_URL = os.environ.get("AUTH_JWKS_URL", "")
 AUTH_JWT_ISSUER = os.environ.get("AUTH_JWT_ISSUER", "")
 AUTH_JWT_AUDIENCE = os.environ.get("AUTH_JWT_AUDIENCE", "")
 AUTH_JWT_USER_CLAIM = os.environ.get("AUTH_JWT_USER_CLAIM", "sub")
+# The OAuth authorization server where MCP connectors sign users in, named by the protected
+# resource metadata (/.well-known/oauth-protected-resource); by default the token issuer.
+AUTH_AUTHORIZATION_SERVER = os.environ.get("AUTH_AUTHORIZATION_SERVER", "") or AUTH_JWT_ISSUER
 
 # Tokens this service issues (POST /api/auth/token).
 SIMPLE_JWT = {
@@ -255,7 +260,7 @@ SPECTACULAR_SETTINGS = {
         "session; `me` stands for the caller's own user id. Errors carry a `detail` string, "
         "and validation errors add `errors` per field."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,
     # Operations are tagged (and generated clients' modules named) by the segment after
     # /api/; said outright, as /mcp would otherwise shorten the common prefix to /.
     "SCHEMA_PATH_PREFIX": r"/api/",
@@ -277,7 +282,12 @@ SPECTACULAR_SETTINGS = {
 
 # --- CORS ---------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"]
+# What a front end's script may read, including MCP's session id and the 401's challenge
+# (an MCP client in a browser finds the OAuth metadata through it).
+CORS_EXPOSE_HEADERS = [
+    *("ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"),
+    *("Mcp-Session-Id", "WWW-Authenticate"),
+]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
@@ -286,6 +296,10 @@ CORS_ALLOW_HEADERS = [
     "if-match",
     "if-none-match",
     "x-request-id",
+    # MCP's Streamable HTTP transport (/mcp): the official SDKs send these after initialize.
+    "mcp-protocol-version",
+    "mcp-session-id",
+    "last-event-id",
 ]
 
 # --- Security (production defaults; DEBUG relaxes them for local HTTP) ---------

@@ -24,6 +24,7 @@ from rest_framework import serializers
 from tasks.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from tasks.api.serializers import (
     ClearCompletedSerializer,
+    CompletedCountSerializer,
     CompletionSerializer,
     SyncSerializer,
     TagCountSerializer,
@@ -260,6 +261,14 @@ clear_completed = operation(
     ok={200: OpenApiResponse(ClearCompletedSerializer, description="How many were deleted.")},
     errors=(400, 422, *OWNER),
     parameters=[USER_ID, IDEMPOTENCY_KEY, idempotent_replayed(200)],
+)
+
+clear_completed_page = operation(
+    summary="How many completed tasks there are",
+    description="What the browsable API's page for clearing completed tasks shows; delete them with POST.",
+    ok={200: OpenApiResponse(CompletedCountSerializer, description="The count.")},
+    errors=OWNER,
+    parameters=[USER_ID],
 )
 
 sync = operation(

@@ -7,17 +7,25 @@ from datetime import UTC
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
+from django.template import loader
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from tasks.api import list_parameters
-from tasks.api.pagination import DEFAULT_ORDERING, ORDERING_CHOICES
 from tasks.api.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
+from tasks.api.unknown_names import unknown_name_errors
 from tasks.data.tag_condition import carries_all_tags
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
+
+# Read by the pagination rather than by a filter (tasks.api.pagination).
+PAGING_PARAMETERS = ("ordering", "limit", "cursor")
+# Accepted on any list request, never suggested: DRF's format override (which the
+# browsable API's links carry) and jQuery's cache buster (`cache: false` adds `_=`).
+TRANSPORT_PARAMETERS = ("format", "_")
 
 
 class StrictBooleanField(forms.Field):
@@ -109,12 +117,23 @@ class AllTagsFilter(filters.Filter):
         return queryset.filter(carries_all_tags(value)) if value else queryset
 
 
+class ListedChoiceFilter(filters.ChoiceFilter):
+    """One of a few names, given as `values`; another value is a 400 that lists them."""
+
+    def __init__(self, *, values, **kwargs):
+        values = list(values)
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": f"Unknown value %(value)r; use one of {', '.join(values)}."}
+        )
+        super().__init__(choices=[(value, value) for value in values], **kwargs)
+
+
 @extend_schema_field({"type": "string", "enum": list(Priority.labels)})
-class PriorityFilter(filters.ChoiceFilter):
+class PriorityFilter(ListedChoiceFilter):
     """Priorities by name; without this the schema would take the model field's integer type."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=[(label, label) for label in Priority.labels], **kwargs)
+        super().__init__(values=Priority.labels, **kwargs)
 
 
 class TaskFilter(filters.FilterSet):
@@ -152,21 +171,21 @@ class TaskFilter(filters.FilterSet):
 
     # The hackathon's Phase II names (tasks.api.list_parameters). `sort` and `order` are read
     # by the paginator with `ordering`; they are here for the filter form and the schema.
-    status = filters.ChoiceFilter(
+    status = ListedChoiceFilter(
         label="Status",
-        choices=[(name, name) for name in list_parameters.STATUS_COMPLETED],
+        values=list_parameters.STATUS_COMPLETED,
         method="filter_status",
         help_text=list_parameters.STATUS_HELP,
     )
-    sort = filters.ChoiceFilter(
+    sort = ListedChoiceFilter(
         label="Sort",
-        choices=[(name, name) for name in list_parameters.SORT_KEYS],
+        values=list_parameters.SORT_KEYS,
         method="ordered_by_paginator",
         help_text=list_parameters.SORT_HELP,
     )
-    order = filters.ChoiceFilter(
+    order = ListedChoiceFilter(
         label="Order",
-        choices=[(name, name) for name in list_parameters.ORDERS],
+        values=list_parameters.ORDERS,
         method="ordered_by_paginator",
         help_text=list_parameters.ORDER_HELP,
     )
@@ -175,29 +194,20 @@ class TaskFilter(filters.FilterSet):
         model = Task
         fields: list[str] = []
 
+    @classmethod
+    def unknown_parameters(cls, query) -> dict[str, list[str]]:
+        """The parameters of a list request that nothing reads, each with its message: a
+        misspelt filter would otherwise return the whole list."""
+        return unknown_name_errors(
+            query.keys(), known=[*cls.base_filters, *PAGING_PARAMETERS], ignored=TRANSPORT_PARAMETERS
+        )
+
     def filter_status(self, queryset, name, value):
         completed = list_parameters.completed_for_status(value, self.form.cleaned_data.get("completed"))
         return queryset if completed is None else queryset.filter(completed=completed)
 
     def ordered_by_paginator(self, queryset, name, value):
         return queryset
-
-    def get_form_class(self):
-        """The browsable API's filter form also offers `ordering`, which the pagination reads
-        (tasks.api.pagination): a field that filters nothing and lets the pagination judge it."""
-        ordering = forms.CharField(
-            required=False,
-            label="Ordering",
-            help_text="Sort key; a leading - sorts descending.",
-            widget=forms.Select(
-                choices=[("", f"{DEFAULT_ORDERING} (default)"), *((name, name) for name in ORDERING_CHOICES)]
-            ),
-        )
-        return type(super().get_form_class().__name__, (super().get_form_class(),), {"ordering": ordering})
-
-    def filter_queryset(self, queryset):
-        self.form.cleaned_data.pop("ordering", None)  # the form's, not a filter: see above
-        return super().filter_queryset(queryset)
 
     def filter_priority(self, queryset, name, value):
         return queryset.filter(priority=Priority.values[Priority.labels.index(value)])
@@ -213,10 +223,29 @@ class TaskFilter(filters.FilterSet):
 class TaskFilterBackend(filters.DjangoFilterBackend):
     """django-filter (the project's default filter backend), skipped when the query string
     names none of the filters: building and validating its form costs a quarter of a plain
-    list request."""
+    list request. A parameter that no filter nor the paging reads is a 400 naming it."""
+
+    # The browsable API's Filters dialog, which leaves empty fields out of the URL.
+    template = "tasks/filter_form.html"
+    # The dialog offers one vocabulary, `status`/`sort`/`order`: with `completed` and
+    # `ordering` beside them a contradictory pair was one click away. Both still work in
+    # a URL, as every parameter does.
+    NOT_IN_DIALOG = ("completed",)
+
+    def to_html(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        for name in self.NOT_IN_DIALOG:
+            filterset.form.fields.pop(name, None)
+        return loader.get_template(self.template).render({"filter": filterset}, request)
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and hasattr(filterset_class, "unknown_parameters"):
+            unknown = filterset_class.unknown_parameters(request.query_params)
+            if unknown:
+                raise ValidationError(unknown)
         if filterset_class is None or not any(
             name in request.query_params for name in filterset_class.base_filters
         ):

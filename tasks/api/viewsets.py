@@ -134,10 +134,20 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         detail=False, methods=["post"], url_path="clear-completed", serializer_class=ClearCompletedSerializer
     )
     def clear_completed(self, request, *args, **kwargs):
+        """Delete all of this user's completed tasks at once: POST, with no body. The answer
+        says how many were deleted; a GET says how many there are now, and deletes nothing."""
+
         def clear() -> Response:
             return Response({"deleted": self.store.clear_completed()})
 
         return idempotency.run_once(request, user_id=self.owner_id, work=clear)
+
+    @api_docs.clear_completed_page
+    @clear_completed.mapping.get
+    def clear_completed_page(self, request, *args, **kwargs):
+        """The browsable API links here with a GET: say what the POST would delete, and offer
+        it, rather than answer 405."""
+        return Response({"completed_tasks": self.store.completed_count()})
 
     @api_docs.sync
     @action(

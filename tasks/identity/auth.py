@@ -43,6 +43,12 @@ class BearerTokenAuthentication(BaseAuthentication):
         return self._authenticate_external(token)
 
     def authenticate_header(self, request) -> str:
+        """The 401's challenge. A bearer token that was sent and refused (expired, tampered,
+        unknown) says `invalid_token` (RFC 6750, 3.1), so that a client knows to refresh it
+        rather than to sign in from scratch."""
+        parts = get_authorization_header(request).split()
+        if parts and parts[0].lower() == self.keyword:
+            return 'Bearer realm="api", error="invalid_token"'
         return 'Bearer realm="api"'
 
     def _authenticate_issued(self, token: str):

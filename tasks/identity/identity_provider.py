@@ -79,7 +79,9 @@ class ExternalTokenVerifier:
             jwt.PyJWKClient(jwks_url, cache_jwk_set=True, lifespan=300, timeout=5) if jwks_url else None
         )
         self.issuer = issuer or None
-        self.audience = audience or None
+        # A comma list: a deployment's tokens may be for the API (a front end's) or for its
+        # MCP endpoint (an OAuth connector's, whose audience is the /mcp URL); any one does.
+        self.audience = [name.strip() for name in audience.split(",") if name.strip()] or None
         self.user_claim = user_claim
         self.recently_verified = RecentlyVerifiedTokens()
 

@@ -23,6 +23,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 from rest_framework.exceptions import APIException, ValidationError
 
+from config.version import VERSION
 from tasks.api.errors import flatten_errors, summary
 from tasks.api.fields import MAX_TAGS_PER_TASK
 from tasks.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -36,6 +37,7 @@ CALLER: ContextVar[str] = ContextVar("mcp_caller")
 
 server = MCPServer(
     name="tasks",
+    version=VERSION,
     instructions=(
         "Manage the signed-in user's to-do tasks: add, list, complete, update and delete them. "
         "Every tool acts only for the user whose token made the request; task ids are UUIDs "

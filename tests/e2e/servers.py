@@ -72,8 +72,9 @@ class ProductionServer:
     """One server process as the Procfile starts it, with its workers; started at once,
     waited for separately."""
 
-    def __init__(self, *, workers: int = 2, **env_overrides: str) -> None:
-        port = free_port()
+    def __init__(self, *, workers: int = 2, port: int | None = None, **env_overrides: str) -> None:
+        # A port chosen beforehand lets another process be configured with the URL first.
+        port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.log = tempfile.TemporaryFile(prefix="server-log-")  # noqa: SIM115 - closed in stop()
         env = server_env(PORT=str(port), WEB_CONCURRENCY=str(workers), **env_overrides)
