@@ -14,7 +14,7 @@ once complete (none of the API's responses is streamed).
 
 Measured against granian's WSGI interface, this costs about as much CPU per request and
 much less than the alternatives (an ASGI adapter such as a2wsgi, or nginx in front):
-bench/README.md, "Slow and idle clients".
+docs/scaling.md, "Slow and idle clients".
 """
 
 from __future__ import annotations
