@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
-# The Procfile's `--blocking-threads ${WEB_THREADS:-4}`: keep the two defaults equal.
+# Requests each server worker runs at once (config.rsgi), and so connections per pool.
 DEFAULT_WEB_THREADS = 4
 # Seconds a request waits for a free connection before it fails (psycopg's PoolTimeout).
 DEFAULT_POOL_TIMEOUT = 10.0
@@ -45,11 +45,16 @@ def _positive_float(environ: Mapping[str, str], name: str, default: float) -> fl
     return value
 
 
+def web_threads(environ: Mapping[str, str]) -> int:
+    """`WEB_THREADS`: how many requests each server worker process runs at once."""
+    return _positive_int(environ, "WEB_THREADS", DEFAULT_WEB_THREADS)
+
+
 def pool_options(environ: Mapping[str, str], *, health_checks: bool = False) -> dict:
     """The `OPTIONS["pool"]` of one process: `DB_POOL_MAX_SIZE` connections at most
     (default `WEB_THREADS`), `DB_POOL_MIN_SIZE` kept open (default: as many, so a burst
     does not pay connection set-up), `DB_POOL_TIMEOUT` seconds to wait for one."""
-    threads = _positive_int(environ, "WEB_THREADS", DEFAULT_WEB_THREADS)
+    threads = web_threads(environ)
     max_size = _positive_int(environ, "DB_POOL_MAX_SIZE", threads)
     min_size = _positive_int(environ, "DB_POOL_MIN_SIZE", max_size)
     if min_size > max_size:

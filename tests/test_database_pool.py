@@ -3,6 +3,7 @@ and never combined with persistent connections (which Django refuses)."""
 
 from __future__ import annotations
 
+import importlib
 import runpy
 from pathlib import Path
 
@@ -37,8 +38,13 @@ def test_one_connection_per_server_thread_by_default():
     }
 
 
-def test_the_procfile_and_the_pool_default_to_the_same_thread_count():
-    assert f"--blocking-threads ${{WEB_THREADS:-{DEFAULT_WEB_THREADS}}}" in PROCFILE.read_text()
+def test_the_server_runs_as_many_threads_as_the_pool_has_connections(monkeypatch):
+    import config.rsgi
+
+    monkeypatch.setenv("WEB_THREADS", "3")
+    served = importlib.reload(config.rsgi).application
+    assert served.threads == pool_options({"WEB_THREADS": "3"})["max_size"] == 3
+    assert "config.rsgi:application" in PROCFILE.read_text()
 
 
 def test_pool_follows_web_threads():
