@@ -22,14 +22,14 @@ DEFAULT_WEB_THREADS = 4
 # Seconds a request waits for a connection before its 503 (psycopg's PoolTimeout). With
 # one connection per thread a request waits only while connections are being replaced
 # (after a restart, or with the database down): the answer to a client during an outage
-# must come within 2 s. Once the database is known to be down, the wait is 0.2 s
+# must come within 2 s. Once the database is known to be down, the wait is 0.3 s
 # (config.postgresql.pool).
 DEFAULT_POOL_TIMEOUT = 1.5
 # How long the pool retries one lost connection in the background (psycopg's backoff
 # starts at 1 s and doubles, so 300 s, its default, left service to come back seconds
 # after the database did). Past it the pool gives the slot up, and the next request
 # that waits makes it connect again at once: requests, not a backoff, pace reconnection.
-RECONNECT_TIMEOUT = 0.5
+RECONNECT_TIMEOUT = 0.25
 # Seconds to open a connection (libpq's connect_timeout, at least 2). Connections open in
 # the pool's background threads, so no request waits this long; a cold serverless
 # compute may take a few seconds to accept one.

@@ -10,7 +10,9 @@ import threading
 
 class TcpProxy:
     """Forwards 127.0.0.1:`port` to `target`. `cut()` drops every connection and
-    refuses new ones; `restore()` listens again on the same port."""
+    refuses new ones; `restore()` listens again on the same port. `cut_after(marker)`
+    cuts as soon as the client has sent `marker` on to the server: the statement
+    arrives, its answer never does."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
@@ -18,6 +20,8 @@ class TcpProxy:
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
+        self._cut_marker: bytes | None = None
+        self.cut_done = threading.Event()
         self._start_accepting()
 
     @staticmethod
@@ -58,6 +62,12 @@ class TcpProxy:
                         if not data:
                             return
                         peers[key.fileobj].sendall(data)
+                        marker = self._cut_marker
+                        if marker is not None and key.fileobj is client and marker in data:
+                            self._cut_marker = None
+                            self.cut()
+                            self.cut_done.set()
+                            return
             except OSError:
                 return
             finally:
@@ -79,6 +89,10 @@ class TcpProxy:
         with self._lock:
             open_sockets = list(self._sockets)
         self._close(*open_sockets)
+
+    def cut_after(self, marker: bytes) -> None:
+        self.cut_done.clear()
+        self._cut_marker = marker
 
     def restore(self) -> None:
         self._listener = self._listen(self.port)
