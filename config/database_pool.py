@@ -22,7 +22,7 @@ DEFAULT_WEB_THREADS = 4
 # Seconds a request waits for a connection before its 503 (psycopg's PoolTimeout). With
 # one connection per thread a request waits only while connections are being replaced
 # (after a restart, or with the database down): the answer to a client during an outage
-# must come within 2 s. Once the database is known to be down, the wait is 0.3 s
+# must come within 2 s. Once the database is known to be down, the wait is 0.2 s
 # (config.postgresql.pool).
 DEFAULT_POOL_TIMEOUT = 1.5
 # How long the pool retries one lost connection in the background (psycopg's backoff
@@ -37,7 +37,9 @@ DEFAULT_CONNECT_TIMEOUT = 5
 # Milliseconds data sent may stay unacknowledged (or a keepalive unanswered) before the
 # kernel drops the connection (libpq's tcp_user_timeout): a link that went silent is a
 # 503 within this, not a request hung until the kernel gives up (15 min by default).
-DEFAULT_TCP_USER_TIMEOUT_MS = 1500
+# TCP resends a lost segment after 0.2 s, then 0.4 s: a second consecutive loss of the
+# same segment is tolerated; raise it for a lossy link.
+DEFAULT_TCP_USER_TIMEOUT_MS = 1000
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -20,6 +20,8 @@ from config import database_availability
 
 # Kubernetes' probes give up after 1 s by default.
 BUDGET_SECONDS = 0.8
+# While the database is known to be down: time for an attempt that finds it back.
+DOWN_BUDGET_SECONDS = 0.1
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz-db")
 _lock = threading.Lock()
@@ -36,6 +38,10 @@ def database_answers(budget: float = BUDGET_SECONDS) -> bool:
         if _pending is None or _pending.done():
             _pending = _executor.submit(_ping, connection.get_connection_params())
         pending = _pending
+    if database_availability.known_down():
+        # Known down already: say so at once, the attempt under way finds out when it
+        # is back (and tells the requests).
+        budget = min(budget, DOWN_BUDGET_SECONDS)
     try:
         return pending.result(timeout=budget)
     except FutureTimeout:

@@ -63,7 +63,7 @@ def test_every_network_wait_is_bounded_by_libpq_options():
     options = connection_options({})
     assert options["connect_timeout"] == 5
     assert options["keepalives"] == 1
-    assert options["tcp_user_timeout"] == 1500
+    assert options["tcp_user_timeout"] == 1000
     assert connection_options({"DB_CONNECT_TIMEOUT": "3"})["connect_timeout"] == 3
     assert connection_options({"DB_TCP_USER_TIMEOUT": "4000"})["tcp_user_timeout"] == 4000
 
@@ -97,7 +97,7 @@ def test_options_in_the_database_url_win(monkeypatch):
     settings = production_settings(monkeypatch, DATABASE_URL=url)
     options = settings["DATABASES"]["default"]["OPTIONS"]
     assert (options["connect_timeout"], options["sslmode"]) in {(9, "require"), ("9", "require")}
-    assert options["tcp_user_timeout"] == 1500
+    assert options["tcp_user_timeout"] == 1000
 
 
 def test_health_checks_leave_the_pool_options_alone(monkeypatch):

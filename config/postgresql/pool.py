@@ -21,7 +21,7 @@ from config import connection_checks, database_availability
 # While the database is down: long enough for a reconnection under way to hand its
 # connection over, short enough that a queue of requests drains in well under a second.
 # Never 0: a request that waits is what makes the pool try to connect again.
-DOWN_WAIT = 0.3
+DOWN_WAIT = 0.2
 
 
 class TrackedConnection(psycopg.Connection):

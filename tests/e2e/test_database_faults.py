@@ -34,6 +34,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.models import Task
 from tests.conftest import tasks_url
+from tests.e2e import blackhole
 from tests.e2e.servers import PROJECT_DIR, ProductionServer, served_database_url, server_env
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.e2e.test_statement_timeout_behind_pgbouncer import PGBOUNCER, pgbouncer_in_transaction_mode
@@ -124,6 +125,14 @@ def wait_until(condition: Callable[[], bool], *, within: float, what: str) -> No
     deadline = time.monotonic() + within
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def poll_until(condition: Callable[[], bool], *, at_most: float) -> None:
+    """Poll `condition` until it holds or `at_most` seconds have passed (the caller
+    then asserts on what happened meanwhile)."""
+    deadline = time.monotonic() + at_most
+    while not condition() and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
@@ -230,49 +239,99 @@ def test_no_request_fails_after_pgbouncer_kills_its_clients(alice, make_task):
     assert set(tally(load.outcomes)) == {HTTPStatus.OK}
 
 
-def test_an_outage_is_a_fast_503_for_every_client_and_service_resumes_at_once(alice, make_task):
+@dataclass
+class OutageSeen:
+    during: list[Outcome]
+    probes: list[Outcome]
+    after: list[Outcome]
+    resumed_after: float
+
+    def report(self, fault: str) -> None:
+        report(f"{fault}, during, 16 clients", self.during)
+        report(f"{fault}, /readyz during", self.probes)
+        report(f"{fault}, after, 16 clients", self.after)
+        print(f"{fault}: service resumed {self.resumed_after:.2f} s after the database")
+
+    def assert_within_the_contract(self) -> None:
+        # Requests under way when the link broke may have been answered from it.
+        assert set(tally(self.during)) <= {HTTPStatus.OK, HTTPStatus.SERVICE_UNAVAILABLE}, tally(self.during)
+        assert tally(self.during).get(HTTPStatus.SERVICE_UNAVAILABLE, 0) >= 190
+        assert max(o.seconds for o in self.during) < OUTAGE_ANSWER_S + SLACK_S
+        assert {o.status for o in self.probes[1:]} == {HTTPStatus.SERVICE_UNAVAILABLE}
+        assert max(o.seconds for o in self.probes) < READYZ_ANSWER_S + SLACK_S
+        assert set(tally(self.after)) == {HTTPStatus.OK}, tally(self.after)
+
+
+def outage_under_load(server: str, user, *, break_link: Callable, mend_link: Callable) -> OutageSeen:
+    """16 clients and a /readyz probe at work while the link breaks and mends."""
+    url, headers = server + tasks_url(), auth(user)
+    fill_the_pool(url, headers)
+    with Load(url, headers, clients=16) as load, Load(server + "/readyz", {}, clients=1) as probes:
+        wait_until(lambda: len(load.outcomes) >= 50, within=30, what="requests before the outage")
+        broken_at = time.monotonic()
+        break_link()
+        # The outage lasts until the clients have had 200 answers (so each client has
+        # had many, and a queue had time to build), at most 20 s.
+        poll_until(
+            lambda: (
+                len(load.started_between(broken_at)) >= 200 and len(probes.started_between(broken_at)) >= 5
+            ),
+            at_most=20,
+        )
+        mended_at = time.monotonic()
+        mend_link()
+        wait_until(
+            lambda: any(o.status == HTTPStatus.OK for o in load.started_between(mended_at)),
+            within=30,
+            what="service to resume",
+        )
+        first_ok = min(
+            o.started + o.seconds for o in load.started_between(mended_at) if o.status == HTTPStatus.OK
+        )
+        settled = time.monotonic()
+        wait_until(lambda: len(load.started_between(settled)) >= 100, within=30, what="requests after")
+    return OutageSeen(
+        during=load.started_between(broken_at, mended_at),
+        probes=probes.started_between(broken_at, mended_at),
+        after=load.started_between(settled),
+        resumed_after=first_ok - mended_at,
+    )
+
+
+def test_a_database_down_is_a_fast_503_for_every_client_and_service_resumes_at_once(alice, make_task):
     make_task(alice, title="back soon")
     with server_behind_proxy(workers=2) as (server, proxy):
-        url, headers = server + tasks_url(), auth(alice)
-        fill_the_pool(url, headers)
-        with Load(url, headers, clients=16) as load, Load(server + "/readyz", {}, clients=1) as probes:
-            wait_until(lambda: len(load.outcomes) >= 50, within=30, what="requests before the outage")
-            cut_at = time.monotonic()
-            proxy.cut()
-            wait_until(
-                lambda: len(load.started_between(cut_at)) >= 200 and len(probes.started_between(cut_at)) >= 5,
-                within=60,
-                what="requests during the outage",
-            )
-            restored_at = time.monotonic()
-            proxy.restore()
-            wait_until(
-                lambda: any(o.status == HTTPStatus.OK for o in load.started_between(restored_at)),
-                within=30,
-                what="service to resume",
-            )
-            first_ok = min(
-                o.started + o.seconds for o in load.started_between(restored_at) if o.status == HTTPStatus.OK
-            )
-            settled = time.monotonic()
-            wait_until(lambda: len(load.started_between(settled)) >= 100, within=30, what="requests after")
+        # Connections dropped and new ones refused, as while PostgreSQL restarts.
+        seen = outage_under_load(server, alice, break_link=proxy.cut, mend_link=proxy.restore)
 
-    during = load.started_between(cut_at, restored_at)
-    probes_during = probes.started_between(cut_at, restored_at)
-    after = load.started_between(settled)
-    report("during the outage, 16 clients", during)
-    report("/readyz during the outage", probes_during)
-    report("after it, 16 clients", after)
-    print(f"service resumed {first_ok - restored_at:.2f} s after the database")
+    seen.report("database down")
+    seen.assert_within_the_contract()
+    assert seen.resumed_after < RECOVERY_S + SLACK_S
 
-    # Requests under way when the link was cut may have been answered from it.
-    assert set(tally(during)) <= {HTTPStatus.OK, HTTPStatus.SERVICE_UNAVAILABLE}, tally(during)
-    assert tally(during).get(HTTPStatus.SERVICE_UNAVAILABLE, 0) >= 190
-    assert max(o.seconds for o in during) < OUTAGE_ANSWER_S + SLACK_S
-    assert {o.status for o in probes_during[1:]} == {HTTPStatus.SERVICE_UNAVAILABLE}
-    assert max(o.seconds for o in probes_during) < READYZ_ANSWER_S + SLACK_S
-    assert first_ok - restored_at < RECOVERY_S + SLACK_S
-    assert set(tally(after)) == {HTTPStatus.OK}, tally(after)
+
+@pytest.mark.skipif(not blackhole.available(), reason="needs root and network namespaces")
+def test_a_blackholed_link_is_found_within_the_same_bounds(alice, make_task):
+    make_task(alice, title="behind a black hole")
+    db = connection.settings_dict
+    link = blackhole.BlackholeLink((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
+    try:
+        database_url = served_database_url().replace(
+            f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/", f"@{link.ns_ip}:{link.address[1]}/"
+        )
+        server = ProductionServer(workers=2, DATABASE_URL=database_url)
+        try:
+            server.wait_until_ready()
+            # Packets dropped both ways: nothing refused, nothing reset.
+            seen = outage_under_load(server.url, alice, break_link=link.blackhole, mend_link=link.restore)
+        finally:
+            server.stop()
+    finally:
+        link.close()
+
+    seen.report("link blackholed")
+    seen.assert_within_the_contract()
+    # Reconnecting waits on the kernel's SYN retransmissions (1 s, then 2 s apart).
+    assert seen.resumed_after < 3 * RECOVERY_S + SLACK_S
 
 
 def test_a_write_answered_503_after_it_committed_is_retried_safely_with_its_key(alice, make_task):
