@@ -228,7 +228,8 @@ task_viewset = extend_schema_view(
     destroy=operation(
         summary="Delete a task",
         ok={204: OpenApiResponse(description="Deleted; no body.")},
-        errors=(404, 412, 422, *OWNER),
+        # 400: a malformed Idempotency-Key.
+        errors=(400, 404, 412, 422, *OWNER),
         parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, idempotent_replayed(204)],
     ),
 )
