@@ -18,7 +18,7 @@ from config.database_pool import pool_options
 from config.postgresql.base import DatabaseWrapper
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's"),
 ]
 
