@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from config.database_pool import pool_options
+from config.database_pool import connection_options, pool_options
 from config.version import VERSION
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,13 +120,22 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        # A `SELECT 1` before each request's first query: one more round trip per request,
-        # worth it only where idle connections get cut (Django reconnects on the next
-        # request anyway).
+        # A round trip to test each connection before a request uses it. Off by default:
+        # with the pool, a connection that the database or a pooler dropped is found
+        # without one (config.connection_checks); on, every request pays a round trip.
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", default=False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a pool that hands out only live connections and fails fast
+    # while the database is down (config/postgresql/).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # Bounded connect, keepalives and unacknowledged-data timeouts: a dead link is a 503
+    # within seconds, never a hung request. Options in DATABASE_URL's query string win.
+    DATABASES["default"]["OPTIONS"] = {
+        **connection_options(os.environ),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
     # PgBouncer in transaction mode (Neon's pooled endpoint) cannot keep server-side
     # cursors across transactions. Prepared statements are no concern: Django's
     # psycopg backend binds parameters on the client by default.
@@ -140,9 +149,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         if os.environ.get("CONN_MAX_AGE", "0") != "0":
             raise ImproperlyConfigured("CONN_MAX_AGE applies only with DB_POOL=0: unset one of them")
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool_options(
-            os.environ, health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"]
-        )
+        DATABASES["default"]["OPTIONS"]["pool"] = pool_options(os.environ)
 
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {

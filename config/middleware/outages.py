@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
+
+from config import database_availability
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,11 @@ def unavailable_response(exc: BaseException | None) -> JsonResponse | None:
         detail = "The request took too long and was stopped; try again shortly."
     else:
         detail = "The database is unavailable; try again shortly."
+        if getattr(connection.connection, "broken", False):
+            # The link died under this request (a restart, or packets lost for longer
+            # than the TCP timeout): the requests queued behind it then wait only a moment
+            # for a connection, rather than each the whole pool timeout.
+            database_availability.mark_unreachable()
     logger.warning("database could not answer: %s", str(exc).strip().partition("\n")[0])
     response = JsonResponse({"detail": detail}, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -216,21 +216,22 @@ task_viewset = extend_schema_view(
         summary="Update a task (fields left out keep their values)",
         request=PARTIAL_TASK,
         ok={200: _task()},
-        errors=(*WRITE_BODY, 404, 412, *OWNER),
-        parameters=[USER_ID, IF_MATCH, etag(200)],
+        errors=(*WRITE_BODY, 404, 412, 422, *OWNER),
+        parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, etag(200), idempotent_replayed(200)],
     ),
     partial_update=operation(
         summary="Update some fields of a task",
         request=PARTIAL_TASK,
         ok={200: _task()},
-        errors=(*WRITE_BODY, 404, 412, *OWNER),
-        parameters=[USER_ID, IF_MATCH, etag(200)],
+        errors=(*WRITE_BODY, 404, 412, 422, *OWNER),
+        parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, etag(200), idempotent_replayed(200)],
     ),
     destroy=operation(
         summary="Delete a task",
         ok={204: OpenApiResponse(description="Deleted; no body.")},
-        errors=(404, 412, *OWNER),
-        parameters=[USER_ID, IF_MATCH],
+        # 400: a malformed Idempotency-Key.
+        errors=(400, 404, 412, 422, *OWNER),
+        parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, idempotent_replayed(204)],
     ),
 )
 
@@ -242,8 +243,8 @@ complete = operation(
     ),
     request=CompletionSerializer,
     ok={200: _task()},
-    errors=(*WRITE_BODY, 404, 412, *OWNER),
-    parameters=[USER_ID, IF_MATCH, etag(200)],
+    errors=(*WRITE_BODY, 404, 412, 422, *OWNER),
+    parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, etag(200), idempotent_replayed(200)],
 )
 # The browsable API links to `.../complete` with a GET: it answers the state (and the
 # page offers the PATCH) rather than 405.

@@ -95,32 +95,43 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, partial: bool = True, **kwargs):
         # PUT leaves omitted fields unchanged (partial), as the earlier backend's clients expect.
-        serializer = self.get_serializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        task = self.store.update(
-            self.kwargs[self.lookup_url_kwarg],
-            if_match=request.headers.get("If-Match"),
-            **serializer.validated_data,
-        )
-        return self.task_response(task)
+        def update_task() -> Response:
+            serializer = self.get_serializer(data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            task = self.store.update(
+                self.kwargs[self.lookup_url_kwarg],
+                if_match=request.headers.get("If-Match"),
+                **serializer.validated_data,
+            )
+            return self.task_response(task)
+
+        return idempotency.run_once(request, user_id=self.owner_id, work=update_task)
 
     def destroy(self, request, *args, **kwargs):
-        self.store.delete(self.kwargs[self.lookup_url_kwarg], if_match=request.headers.get("If-Match"))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        def delete_task() -> Response:
+            self.store.delete(self.kwargs[self.lookup_url_kwarg], if_match=request.headers.get("If-Match"))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+
+        return idempotency.run_once(request, user_id=self.owner_id, work=delete_task)
 
     @api_docs.complete
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
     def complete(self, request, *args, **kwargs):
         """Complete or reopen this task: PATCH {"completed": true} (or false); with no body,
         PATCH toggles it."""
-        body = CompletionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        task = self.store.set_completion(
-            self.kwargs[self.lookup_url_kwarg],
-            body.validated_data.get("completed"),
-            if_match=request.headers.get("If-Match"),
-        )
-        return self.task_response(task)
+
+        def complete_task() -> Response:
+            body = CompletionSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            task = self.store.set_completion(
+                self.kwargs[self.lookup_url_kwarg],
+                body.validated_data.get("completed"),
+                if_match=request.headers.get("If-Match"),
+            )
+            return self.task_response(task)
+
+        # With a key, a retried toggle replays the first answer instead of toggling back.
+        return idempotency.run_once(request, user_id=self.owner_id, work=complete_task)
 
     @api_docs.complete_page
     @complete.mapping.get
