@@ -4,9 +4,6 @@ failure and the API serves on, unthrottled, without calling Redis again."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 from http import HTTPStatus
 
 import pytest
@@ -16,6 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.conftest import tasks_url
 from tests.e2e.servers import ProductionServer
+from tests.e2e.silent_server import SilentServer
 
 pytestmark = [
     pytest.mark.e2e,
@@ -24,32 +22,8 @@ pytestmark = [
 ]
 
 
-class HungRedis:
-    """A listening socket that accepts every connection, counts it, and never answers."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return  # closed
-            self.connections.append(client)  # held open, never read or answered
-
-    def close(self) -> None:
-        self._listener.close()
-        for client in self.connections:
-            with contextlib.suppress(OSError):
-                client.close()
-
-
 def test_a_hung_redis_opens_the_breaker_and_requests_keep_being_served(alice):
-    hung = HungRedis()
+    hung = SilentServer()
     server = ProductionServer(
         workers=1,
         REDIS_URL=f"redis://127.0.0.1:{hung.port}/0",
