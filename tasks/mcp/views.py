@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from tasks.auth import BearerTokenAuthentication
+from tasks.json_depth import TooDeeplyNested, check_body_depth
 from tasks.mcp import transport
 from tasks.mcp.tools import CALLER, server
 from tasks.principal import principal_id
@@ -27,8 +29,19 @@ class McpView(APIView):
     parser_classes: list = []
 
     def post(self, request, *args, **kwargs):
+        try:
+            check_body_depth(request._request.body)
+        except TooDeeplyNested as exc:
+            return parse_error(str(exc))
         token = CALLER.set(principal_id(request.user))
         try:
             return transport.serve(server, request._request)
         finally:
             CALLER.reset(token)
+
+
+def parse_error(message: str) -> JsonResponse:
+    """JSON-RPC's parse error, as the SDK answers a body it cannot read (HTTP 400)."""
+    return JsonResponse(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": message}}, status=400
+    )
