@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "tasks",
 ]
 
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out sign-in (tasks.login_lockout) with a 429; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The admin's messages live in the session it already has. The default storage tries a
@@ -189,6 +192,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A locked-out username and address pair is refused before its password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (tasks.login_lockout): LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address lock that pair out for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without a write, and do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tasks.login_lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "tasks.login_lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/me/tasks"
 
@@ -208,6 +228,8 @@ SIMPLE_JWT = {
     "ISSUER": "tasks-api",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
+    # simplejwt's, clearing failed sign-ins once the password is right (tasks.login_lockout).
+    "TOKEN_OBTAIN_SERIALIZER": "tasks.login_lockout.TokenObtainPairSerializer",
 }
 
 # --- REST framework -----------------------------------------------------------
@@ -349,6 +371,8 @@ LOGGING = {
         # The MCP SDK logs each stateless exchange's start and end, and each tool refusal,
         # at INFO; the access log already has one line per request.
         "mcp": {"level": "WARNING"},
+        # Each failed sign-in and each lockout is a warning; its INFO lines repeat them.
+        "axes": {"level": "WARNING"},
         # Whatever LOG_LEVEL says: ACCESS_LOG is its switch.
         "tasks.access": {"level": "INFO"},
     },

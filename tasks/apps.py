@@ -15,3 +15,7 @@ class TasksConfig(AppConfig):
         from tasks import statement_timeout
 
         statement_timeout.connect_signals(self)
+
+        from tasks import login_lockout
+
+        login_lockout.connect_signals()
