@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "config.outages.DatabaseUnavailableMiddleware",
     # Django's own (HTML) error pages under /api/ become JSON, whatever DEBUG says.
     "config.api_json_errors.ApiJsonErrorsMiddleware",
+    # A signed-in caller's JSON is never stored by a cache: private, no-store.
+    "tasks.cache_control.PrivateCacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
