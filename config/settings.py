@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "tasks.request_id.RequestIdMiddleware",
     # Outermost after the request id: it times and logs every answer, refusals included.
     "tasks.access_log.AccessLogMiddleware",
+    # /healthz and /readyz, answered whatever the Host (a platform probes internal addresses).
+    "config.health_probes.HealthProbeMiddleware",
     # A database outage or a statement over the timeout: a JSON 503, for every view.
     "config.outages.DatabaseUnavailableMiddleware",
     # Django's own (HTML) error pages under /api/ become JSON, whatever DEBUG says.
