@@ -122,8 +122,9 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    # A blank DATABASE_URL (as `DATABASE_URL=` in a .env) is unset: SQLite.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # A `SELECT 1` before each request's first query: one more round trip per request,
         # worth it only where idle connections get cut (Django reconnects on the next
