@@ -6,6 +6,7 @@ SECRET_KEY and DATABASE_URL and leaves DEBUG off.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,6 +95,20 @@ MIDDLEWARE = [
     # Answers a locked-out sign-in (tasks.login_lockout) with a 429; last, as axes asks.
     "axes.middleware.AxesMiddleware",
 ]
+
+# --- Metrics for operators (tasks.metrics): off unless METRICS_TOKEN is set ------------
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN:
+    # prometheus-client's multiprocess mode: the server's workers write their figures to
+    # one directory, which a scrape reads whole. One directory per server run (the
+    # workers' parent process), so a restart starts from zero.
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"tasks-metrics-{os.getppid()}")
+    )
+    # Right after the request id: it times everything else.
+    MIDDLEWARE.insert(1, "tasks.metrics.MetricsMiddleware")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # The admin's messages live in the session it already has. The default storage tries a
 # signed cookie first and builds its signer on every request, API calls included.

@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import throttling
 
+from tasks import metrics
 from tasks.circuit_breaker import CircuitBreaker
 from tasks.principal import principal_id
 
@@ -89,10 +90,16 @@ class FailOpenMixin:
         try:
             return super().allow_request(request, view)
         except CircuitOpen:
+            metrics.UNTHROTTLED.labels("circuit_open").inc()
             return True
         except CACHE_UNREACHABLE as exc:
+            metrics.UNTHROTTLED.labels("cache_failed").inc()
             _warn_now_and_then(exc)
             return True
+
+    def throttle_failure(self) -> bool:
+        metrics.THROTTLED.labels(self.scope).inc()
+        return super().throttle_failure()
 
 
 class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
