@@ -9,6 +9,8 @@ status, so no Host-derived URL can leak from them; every other path still checks
 
 from __future__ import annotations
 
+from django.urls import get_resolver
+
 from config import health
 
 PROBES = {"/healthz": "healthz", "/readyz": "readyz"}
@@ -19,6 +21,11 @@ class HealthProbeMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # The probes no longer pass through the URLconf, which Django would otherwise
+        # import (with DRF, the views and the MCP server) on the first probe: import it
+        # now, as the worker starts, so that the first request after "ready" is not
+        # the one that pays for it.
+        get_resolver().url_patterns  # noqa: B018 - the import is the point
 
     def __call__(self, request):
         probe = PROBES.get(request.path_info)
