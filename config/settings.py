@@ -6,6 +6,7 @@ SECRET_KEY and DATABASE_URL and leaves DEBUG off.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "tasks",
 ]
 
@@ -74,10 +76,14 @@ MIDDLEWARE = [
     "config.middleware.request_id.RequestIdMiddleware",
     # Outermost after the request id: it times and logs every answer, refusals included.
     "config.middleware.access_log.AccessLogMiddleware",
+    # /healthz and /readyz, answered whatever the Host (a platform probes internal addresses).
+    "config.middleware.health_probes.HealthProbeMiddleware",
     # A database outage or a statement over the timeout: a JSON 503, for every view.
     "config.middleware.outages.DatabaseUnavailableMiddleware",
     # Django's own (HTML) error pages under /api/ become JSON, whatever DEBUG says.
     "config.middleware.api_json_errors.ApiJsonErrorsMiddleware",
+    # A signed-in caller's JSON is never stored by a cache: private, no-store.
+    "config.middleware.cache_control.PrivateCacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -87,7 +93,23 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out sign-in (tasks.identity.login_lockout) with a 429; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Metrics for operators (config.metrics): off unless METRICS_TOKEN is set ------------
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN:
+    # prometheus-client's multiprocess mode: the server's workers write their figures to
+    # one directory, which a scrape reads whole. One directory per server run (the
+    # workers' parent process), so a restart starts from zero.
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"tasks-metrics-{os.getppid()}")
+    )
+    # Right after the request id: it times everything else.
+    MIDDLEWARE.insert(1, "config.metrics.MetricsMiddleware")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # The admin's messages live in the session it already has. The default storage tries a
 # signed cookie first and builds its signer on every request, API calls included.
@@ -117,8 +139,9 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    # A blank DATABASE_URL (as `DATABASE_URL=` in a .env) is unset: SQLite.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # A round trip to test each connection before a request uses it. Off by default:
         # with the pool, a connection that the database or a pooler dropped is found
@@ -187,6 +210,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a call to it failed, the throttle counters' cache is skipped (a circuit breaker,
+# tasks.api.throttling) for this many seconds, then tried by a single request.
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -195,6 +221,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A locked-out username and address pair is refused before its password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (tasks.identity.login_lockout): LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address lock that pair out for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without a write, and do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tasks.identity.login_lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "tasks.identity.login_lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/me/tasks"
 
@@ -217,6 +260,8 @@ SIMPLE_JWT = {
     "ISSUER": "tasks-api",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
+    # simplejwt's, clearing failed sign-ins once the password is right (tasks.identity.login_lockout).
+    "TOKEN_OBTAIN_SERIALIZER": "tasks.identity.login_lockout.TokenObtainPairSerializer",
 }
 
 # --- REST framework -----------------------------------------------------------
@@ -367,6 +412,8 @@ LOGGING = {
         # The MCP SDK logs each stateless exchange's start and end, and each tool refusal,
         # at INFO; the access log already has one line per request.
         "mcp": {"level": "WARNING"},
+        # Each failed sign-in and each lockout is a warning; its INFO lines repeat them.
+        "axes": {"level": "WARNING"},
         # Whatever LOG_LEVEL says: ACCESS_LOG is its switch.
         "tasks.access": {"level": "INFO"},
     },

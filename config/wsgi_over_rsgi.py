@@ -140,7 +140,7 @@ def _environ(scope, headers: dict[str, str], body: bytes) -> dict:
         "wsgi.url_scheme": scope.scheme,
         "wsgi.input": io.BytesIO(body),
         # The body is all there: reading to the end is safe without a Content-Length
-        # (config.chunked_bodies relies on it).
+        # (config.middleware.chunked_bodies relies on it).
         "wsgi.input_terminated": True,
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,

@@ -15,3 +15,7 @@ class TasksConfig(AppConfig):
         from tasks.data import statement_timeout
 
         statement_timeout.connect_signals(self)
+
+        from tasks.identity import login_lockout
+
+        login_lockout.connect_signals()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
-from tasks.principal import principal_id
 
+from tasks.identity.principal import principal_id
 from tasks.models import IdempotencyRecord, Task
 from tests.conftest import tasks_url
 

@@ -145,11 +145,16 @@ ERRORS: dict[int, tuple[object, str]] = {
     413: (ErrorSerializer, "The body is larger than the server accepts."),
     415: (ErrorSerializer, "The body is not JSON."),
     422: (ErrorSerializer, "This `Idempotency-Key` was used before with a different body."),
-    429: (ErrorSerializer, "Too many requests; `Retry-After` says how many seconds to wait."),
+    429: (
+        ErrorSerializer,
+        "Too many requests, or (signing in) too many wrong passwords for this username from "
+        "this address; `Retry-After` says how many seconds to wait.",
+    ),
     503: (
         ErrorSerializer,
-        "The database is unreachable, or the request ran past the statement timeout; "
-        "retry after `Retry-After` seconds.",
+        "The database is unreachable, the request ran past the statement timeout, or the "
+        "identity provider's keys cannot be fetched to check the token; retry after "
+        "`Retry-After` seconds.",
     ),
 }
 # Every operation can be throttled or meet an outage; every one under /api/{user_id}/

@@ -12,8 +12,24 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as IssuedTokenFailed
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from tasks.identity.identity_provider import ExternalTokenError, configured_verifier
+from tasks.identity.identity_provider import (
+    ExternalTokenError,
+    IdentityProviderUnavailable,
+    configured_verifier,
+)
 from tasks.identity.principal import ExternalUser
+
+IDENTITY_PROVIDER_RETRY_AFTER = 5
+
+
+class IdentityProviderDown(exceptions.APIException):
+    """A 503 with Retry-After (DRF sends `wait` as that header): the token may well be
+    valid, so the client must not sign its user out."""
+
+    status_code = 503
+    default_detail = "The identity provider cannot be reached to check this token; try again shortly."
+    default_code = "identity_provider_unavailable"
+    wait = IDENTITY_PROVIDER_RETRY_AFTER
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -68,6 +84,8 @@ class BearerTokenAuthentication(BaseAuthentication):
             return ExternalUser(verifier.user_id(token)), token
         except ExternalTokenError as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from None
+        except IdentityProviderUnavailable:
+            raise IdentityProviderDown from None
 
 
 def unverified_claims(token: str) -> dict:

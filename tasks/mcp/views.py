@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import extend_schema
 from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
@@ -11,6 +11,7 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from tasks.api.json_depth import TooDeeplyNested, check_body_depth
 from tasks.identity.principal import principal_id
 from tasks.mcp import transport
 from tasks.mcp.oauth_metadata import McpBearerAuthentication
@@ -46,6 +47,10 @@ class McpView(APIView):
         version = request.headers.get(MCP_PROTOCOL_VERSION_HEADER)
         if version is not None and version not in SUPPORTED_PROTOCOL_VERSIONS:
             return unsupported_version(version)
+        try:
+            check_body_depth(request._request.body)
+        except TooDeeplyNested as exc:
+            return parse_error(str(exc))
         token = CALLER.set(principal_id(request.user))
         try:
             return transport.serve(server, request._request)
@@ -63,3 +68,10 @@ def unsupported_version(version: str) -> HttpResponse:
     }
     body = orjson.dumps({"jsonrpc": "2.0", "id": None, "error": error})
     return HttpResponse(body, status=400, content_type="application/json")
+
+
+def parse_error(message: str) -> JsonResponse:
+    """JSON-RPC's parse error, as the SDK answers a body it cannot read (HTTP 400)."""
+    return JsonResponse(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": message}}, status=400
+    )

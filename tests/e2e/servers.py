@@ -68,6 +68,19 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def collect_static() -> None:
+    """The build step's collectstatic (bin/build), for a test whose server renders pages
+    (the admin's login form): with DEBUG off they need the manifest of static files."""
+    if (PROJECT_DIR / "staticfiles" / "staticfiles.json").exists():
+        return
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=PROJECT_DIR,
+        env=server_env(),
+        check=True,
+    )
+
+
 class ProductionServer:
     """One server process as the Procfile starts it, with its workers; started at once,
     waited for separately."""
