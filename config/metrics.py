@@ -179,7 +179,7 @@ class Sampler:
     @classmethod
     def _sample_breakers(cls) -> None:
         from config.circuit_breaker import CLOSED
-        from tasks import throttling
+        from tasks.api import throttling
         from tasks.identity.identity_provider import configured_verifier
 
         breakers = {"redis": throttling.breaker}
