@@ -1,0 +1,413 @@
+"""Reading and checking a task's `recurrence`: an RFC 5545 RRULE or one of the words.
+
+A rule is always read together with the series' first due date (its anchor) and
+the task's zone: the words take their day from it, and so does every part an RRULE
+leaves out (`FREQ=MONTHLY` repeats on the anchor's day of the month, at its time).
+Everything that is wrong is a RecurrenceError naming the task field to blame.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from itertools import islice
+from zoneinfo import ZoneInfo, available_timezones
+
+from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY, rrulestr
+
+from tasks.recurrence.occurrences import HORIZON_YEARS, Pattern, nominal_times, wall
+
+WORDS = ("daily", "weekdays", "weekly", "monthly", "yearly")
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+FREQUENCIES = {"YEARLY": YEARLY, "MONTHLY": MONTHLY, "WEEKLY": WEEKLY, "DAILY": DAILY, "HOURLY": HOURLY}
+_TOO_OFTEN = ("MINUTELY", "SECONDLY")
+# The rule parts of RFC 5545 section 3.3.10, in its order (also the order they are written back in).
+PART_NAMES = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)
+_DAY_FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY")
+_NUMBER_RANGES = {
+    "BYSECOND": (0, 59, False),
+    "BYMINUTE": (0, 59, False),
+    "BYHOUR": (0, 23, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True),
+    "BYMONTH": (1, 12, False),
+    "BYSETPOS": (1, 366, True),
+}
+_LARGEST = 10_000  # for INTERVAL and COUNT: larger ones are typing mistakes, and costly to follow
+_WEEKDAY = re.compile(r"([+-]?)(\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
+_UNTIL = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?")
+_ONE_HOUR = timedelta(hours=1)
+
+
+class RecurrenceError(ValueError):
+    """A recurrence that cannot be accepted; `field` names the task field to blame."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Until:
+    """The UNTIL part: a UTC instant (`...Z`), a local wall time, or a local date
+    (then the whole day counts, as a user who writes a date means)."""
+
+    moment: datetime
+    utc: bool = False
+    date_only: bool = False
+
+    def allows(self, nominal: datetime, at: datetime) -> bool:
+        if self.utc:
+            return at <= self.moment
+        if self.date_only:
+            return nominal.date() <= self.moment.date()
+        return nominal <= self.moment
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A checked recurrence, anchored on its series' first due date in its zone."""
+
+    text: str  # as it is stored: the word, or the RRULE's parts in RFC order
+    word: str | None
+    parts: tuple[tuple[str, str], ...]  # what the text says, less COUNT and UNTIL (a word: its frequency)
+    zone: ZoneInfo
+    series_start: datetime  # the first due date, in UTC
+    count: int | None
+    until: Until | None
+    schedule: Pattern  # the occurrences, every implied part spelled out from the anchor
+
+    @property
+    def anchor(self) -> datetime:
+        """The series' first due date as a local wall time."""
+        return self.schedule.anchor
+
+    @property
+    def freq(self) -> int:
+        return self.schedule.freq
+
+    @property
+    def interval(self) -> int:
+        return self.schedule.interval
+
+    def part(self, name: str) -> str | None:
+        return dict(self.parts).get(name)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """The IANA zone of that name (UTC when none is given)."""
+    if name is None or name == "":
+        return ZoneInfo("UTC")
+    # available_timezones() rather than trying ZoneInfo(name): it refuses paths and
+    # files of the zone folder that are not zones ("localtime", "posixrules").
+    if not isinstance(name, str) or name not in _zone_names():
+        raise RecurrenceError("time_zone", f"{name!r} is not an IANA time zone name, e.g. 'Europe/Berlin'.")
+    return ZoneInfo(name)
+
+
+def parse_recurrence(text: str, *, due_at: datetime | None, time_zone: str | None = "UTC") -> Rule:
+    """Check a recurrence and anchor it on the series' first due date.
+
+    A cheap, bounded check: a rule that never occurs within 100 years of the due date,
+    or occurs more often than hourly, is refused like a malformed one."""
+    zone = zone_named(time_zone)
+    if due_at is None:
+        raise RecurrenceError("due_at", "A recurring task needs a due date.")
+    if due_at.utcoffset() is None:
+        raise RecurrenceError("due_at", "The due date needs a UTC offset.")
+    if not isinstance(text, str) or not text.strip():
+        raise RecurrenceError(
+            "recurrence", "Give an RRULE such as 'FREQ=WEEKLY;BYDAY=MO' or one of " + _words()
+        )
+    anchor = wall(due_at, zone)
+    word = text.strip().lower()
+    if word in WORDS:
+        parts = _word_frequency(word)
+        written: dict[str, str] = _word_schedule(word, anchor)
+        count = until = None
+        stored = word
+    else:
+        word = None
+        written = _read_rrule(text)
+        count = int(written.pop("COUNT")) if "COUNT" in written else None
+        until = _read_until(written.pop("UNTIL")) if "UNTIL" in written else None
+        parts = written
+        stored = _rrule_text(parts, count=count, until_text=_until_text(text))
+    schedule = pattern(written, anchor)
+    rule = Rule(
+        text=stored,
+        word=word,
+        parts=tuple(parts.items()),
+        zone=zone,
+        series_start=due_at.astimezone(UTC),
+        count=count,
+        until=until,
+        schedule=schedule,
+    )
+    if until is not None and not until.allows(anchor, rule.series_start):
+        raise RecurrenceError(
+            "recurrence", "UNTIL is before the due date: the series would end before it starts."
+        )
+    _check_occurs_and_not_too_often(rule)
+    return rule
+
+
+def pattern(parts: dict[str, str], anchor: datetime) -> Pattern:
+    """The dateutil rule for these parts anchored on a wall time, with the parts the
+    anchor implies (RFC 5545: taken from DTSTART) spelled out."""
+    spelled = dict(parts)
+    freq = spelled["FREQ"]
+    if not any(name in spelled for name in ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")):
+        if freq == "YEARLY":
+            spelled.setdefault("BYMONTH", str(anchor.month))
+            spelled["BYMONTHDAY"] = str(anchor.day)
+        elif freq == "MONTHLY":
+            spelled["BYMONTHDAY"] = str(anchor.day)
+        elif freq == "WEEKLY":
+            spelled["BYDAY"] = DAY_CODES[anchor.weekday()]
+    if freq != "HOURLY":
+        spelled.setdefault("BYHOUR", str(anchor.hour))
+    spelled.setdefault("BYMINUTE", str(anchor.minute))
+    spelled.setdefault("BYSECOND", str(anchor.second))
+    # Spelled out so that calendar.setfirstweekday() elsewhere cannot change it.
+    spelled.setdefault("WKST", "MO")
+    text = "RRULE:" + ";".join(f"{name}={value}" for name, value in spelled.items())
+    try:
+        rule = rrulestr(text, dtstart=anchor.replace(microsecond=0))
+    except ValueError as error:
+        # dateutil refuses e.g. FREQ=HOURLY;INTERVAL=5;BYHOUR=... hours the interval never reaches.
+        raise RecurrenceError("recurrence", f"This rule never occurs ({error}).") from error
+    return Pattern(
+        rule=rule,
+        parts=tuple(spelled.items()),
+        freq=FREQUENCIES[freq],
+        interval=int(spelled.get("INTERVAL", "1")),
+        wkst=DAY_CODES.index(spelled["WKST"]),
+        anchor=anchor,
+    )
+
+
+def _words() -> str:
+    return ", ".join(f"'{word}'" for word in WORDS) + "."
+
+
+def _word_frequency(word: str) -> dict[str, str]:
+    """What a word means counted from a completion: its frequency (and days)."""
+    if word == "weekdays":
+        # DAILY, not WEEKLY: counted from a completion, one interval is one day.
+        return {"FREQ": "DAILY", "BYDAY": "MO,TU,WE,TH,FR"}
+    return {"FREQ": {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "yearly": "YEARLY"}[word]}
+
+
+def _word_schedule(word: str, anchor: datetime) -> dict[str, str]:
+    """What a word means on a schedule, taken from the first due date: the day of the
+    month clamps to a shorter month's last day and comes back in longer ones."""
+    if word == "weekly":
+        return {"FREQ": "WEEKLY", "BYDAY": DAY_CODES[anchor.weekday()]}
+    if word == "monthly":
+        if anchor.day <= 28:
+            return {"FREQ": "MONTHLY", "BYMONTHDAY": str(anchor.day)}
+        # The 31st or, in a shorter month, the last day: the latest of 28..31 that exists.
+        days = ",".join(str(day) for day in range(28, anchor.day + 1))
+        return {"FREQ": "MONTHLY", "BYMONTHDAY": days, "BYSETPOS": "-1"}
+    if word == "yearly":
+        if (anchor.month, anchor.day) == (2, 29):
+            return {"FREQ": "YEARLY", "BYMONTH": "2", "BYMONTHDAY": "28,29", "BYSETPOS": "-1"}
+        return {"FREQ": "YEARLY", "BYMONTH": str(anchor.month), "BYMONTHDAY": str(anchor.day)}
+    return _word_frequency(word)
+
+
+def _read_rrule(text: str) -> dict[str, str]:
+    """The parts of one RRULE (an optional `RRULE:` prefix), each checked."""
+    body = text.strip()
+    if "\n" in body or "\r" in body:
+        raise RecurrenceError("recurrence", "Give one RRULE on one line, without DTSTART, RDATE or EXDATE.")
+    if body.upper().startswith("RRULE:"):
+        body = body[len("RRULE:") :]
+    for other in ("DTSTART", "RDATE", "EXDATE", "EXRULE"):
+        if other in body.upper():
+            raise RecurrenceError(
+                "recurrence",
+                f"{other} is not accepted: the series starts at the due date; give the RRULE alone.",
+            )
+    parts: dict[str, str] = {}
+    for item in filter(None, body.split(";")):
+        name, equals, value = item.partition("=")
+        name, value = name.strip().upper(), value.strip().upper()
+        if not equals or not value:
+            raise RecurrenceError("recurrence", f"{item!r} is not NAME=VALUE.")
+        if name not in PART_NAMES:
+            raise RecurrenceError(
+                "recurrence", f"Unknown rule part {name}; RFC 5545 has " + ", ".join(PART_NAMES)
+            )
+        if name in parts:
+            raise RecurrenceError("recurrence", f"{name} is given twice.")
+        parts[name] = value
+    _check_parts(parts)
+    return {name: parts[name] for name in PART_NAMES if name in parts}
+
+
+def _check_parts(parts: dict[str, str]) -> None:
+    freq = parts.get("FREQ")
+    if freq is None:
+        raise RecurrenceError("recurrence", "FREQ is required, e.g. FREQ=WEEKLY.")
+    if freq in _TOO_OFTEN:
+        raise RecurrenceError(
+            "recurrence", "A task can repeat at most hourly; FREQ=MINUTELY/SECONDLY is refused."
+        )
+    if freq not in FREQUENCIES:
+        raise RecurrenceError("recurrence", f"FREQ must be one of {', '.join(FREQUENCIES)}.")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RecurrenceError("recurrence", "COUNT and UNTIL cannot both be given (RFC 5545).")
+    for name in ("COUNT", "INTERVAL"):
+        if name in parts and not (parts[name].isdigit() and 1 <= int(parts[name]) <= _LARGEST):
+            raise RecurrenceError("recurrence", f"{name} must be a whole number from 1 to {_LARGEST}.")
+    for name, (low, high, signed) in _NUMBER_RANGES.items():
+        if name in parts:
+            _check_numbers(name, parts[name], low, high, signed)
+    if "BYDAY" in parts:
+        _check_weekdays(parts["BYDAY"], freq=freq, has_weekno="BYWEEKNO" in parts)
+    if "WKST" in parts and parts["WKST"] not in DAY_CODES:
+        raise RecurrenceError("recurrence", "WKST must be one of " + ",".join(DAY_CODES) + ".")
+    if "UNTIL" in parts:
+        _read_until(parts["UNTIL"])
+    # The combinations RFC 5545 forbids.
+    if "BYMONTHDAY" in parts and freq == "WEEKLY":
+        raise RecurrenceError("recurrence", "BYMONTHDAY cannot be used with FREQ=WEEKLY.")
+    if "BYYEARDAY" in parts and freq in ("MONTHLY", "WEEKLY", "DAILY"):
+        raise RecurrenceError("recurrence", f"BYYEARDAY cannot be used with FREQ={freq}.")
+    if "BYWEEKNO" in parts and freq != "YEARLY":
+        raise RecurrenceError("recurrence", "BYWEEKNO can only be used with FREQ=YEARLY.")
+    if "BYSETPOS" in parts and not any(name.startswith("BY") and name != "BYSETPOS" for name in parts):
+        raise RecurrenceError("recurrence", "BYSETPOS needs another BY... part to pick from.")
+
+
+def _check_numbers(name: str, value: str, low: int, high: int, signed: bool) -> None:
+    allowed = f"from -{high} to {high}, not 0" if signed else f"from {low} to {high}"
+    for item in value.split(","):
+        digits = item[1:] if signed and item[:1] in "+-" else item
+        if not digits.isdigit() or not low <= int(digits) <= high:
+            raise RecurrenceError("recurrence", f"{name} takes numbers {allowed}; {item!r} is not one.")
+
+
+def _check_weekdays(value: str, *, freq: str, has_weekno: bool) -> None:
+    for item in value.split(","):
+        match = _WEEKDAY.fullmatch(item)
+        if not match:
+            raise RecurrenceError(
+                "recurrence", f"BYDAY takes MO..SU, optionally numbered (1MO, -1FR); not {item!r}."
+            )
+        number = match.group(2)
+        if number is None:
+            continue
+        if not 1 <= int(number) <= 53:
+            raise RecurrenceError(
+                "recurrence", f"BYDAY numbers go from -53 to 53, not 0; {item!r} is not one."
+            )
+        if freq not in ("MONTHLY", "YEARLY") or has_weekno:
+            raise RecurrenceError(
+                "recurrence", "A numbered BYDAY (1MO, -1FR) needs FREQ=MONTHLY or YEARLY without BYWEEKNO."
+            )
+
+
+def _read_until(value: str) -> Until:
+    match = _UNTIL.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        year, month, day, hour, minute, second, utc = match.groups()
+        if hour is None:
+            return Until(datetime(int(year), int(month), int(day)), date_only=True)
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    except ValueError as error:
+        raise RecurrenceError(
+            "recurrence", "UNTIL must be a date (20261231), a local time (20261231T170000) or UTC (...Z)."
+        ) from error
+    return Until(moment.replace(tzinfo=UTC), utc=True) if utc else Until(moment)
+
+
+def _until_text(text: str) -> str | None:
+    match = re.search(r"UNTIL=([0-9TZ]+)", text.upper())
+    return match.group(1) if match else None
+
+
+def _rrule_text(parts: dict[str, str], *, count: int | None, until_text: str | None) -> str:
+    spelled = dict(parts)
+    if count is not None:
+        spelled["COUNT"] = str(count)
+    if until_text is not None:
+        spelled["UNTIL"] = until_text
+    return ";".join(f"{name}={spelled[name]}" for name in PART_NAMES if name in spelled)
+
+
+def _check_occurs_and_not_too_often(rule: Rule) -> None:
+    """The rule occurs again after its first due date, and never twice within an hour.
+
+    A superset test first, cheap whatever the frequency: the days that the BY parts
+    allow, searched a year at a time. A DAILY or HOURLY rule that matches no day
+    would otherwise be followed day by day through the whole horizon."""
+    never = RecurrenceError(
+        "recurrence",
+        f"This rule never occurs: it has no date in the {HORIZON_YEARS} years after the due date.",
+    )
+    if _weekday_never_reached(rule):
+        raise never
+    if rule.freq != YEARLY and any(name in dict(rule.parts) for name in _DAY_FILTERS):
+        midnight = rule.anchor.replace(hour=0, minute=0, second=0, microsecond=0)
+        any_day = pattern(_day_filters(dict(rule.parts)), midnight)
+        if next(nominal_times(any_day, point=midnight), None) is None:
+            raise never
+    first = list(islice(nominal_times(rule.schedule, point=rule.anchor), 24))
+    if not any(nominal > rule.anchor for nominal in first):
+        raise never
+    for earlier, later in zip(first, first[1:], strict=False):
+        if later - earlier < _ONE_HOUR:
+            raise RecurrenceError(
+                "recurrence",
+                f"A task can repeat at most hourly; this rule occurs at {earlier:%H:%M} and {later:%H:%M}.",
+            )
+
+
+def _weekday_never_reached(rule: Rule) -> bool:
+    """A DAILY or HOURLY step of whole weeks stays on the anchor's weekday: BYDAY
+    without it never matches (told here, not by following the steps for 100 years)."""
+    step_hours = rule.interval * (24 if rule.freq == DAILY else 1)
+    weekdays = dict(rule.parts).get("BYDAY")
+    if rule.freq not in (DAILY, HOURLY) or weekdays is None or step_hours % (24 * 7):
+        return False
+    return DAY_CODES[rule.anchor.weekday()] not in weekdays.split(",")
+
+
+def _day_filters(parts: dict[str, str]) -> dict[str, str]:
+    """A yearly rule that matches every day the given parts can match (a superset)."""
+    days = {name: parts[name] for name in ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO") if name in parts}
+    weekdays = [
+        match.group(3) for match in map(_WEEKDAY.fullmatch, parts.get("BYDAY", "").split(",")) if match
+    ]
+    # Every weekday when none is named: it also stops the day being taken from the anchor.
+    days["BYDAY"] = ",".join(dict.fromkeys(weekdays)) if weekdays else ",".join(DAY_CODES)
+    return {"FREQ": "YEARLY", **days, "BYHOUR": "0", "BYMINUTE": "0", "BYSECOND": "0"}
