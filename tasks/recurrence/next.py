@@ -103,17 +103,23 @@ def next_remind_at(
 ) -> datetime | None:
     """The next occurrence's reminder, as far before its due date as the old one was.
 
-    The whole days of the offset are counted on the task's wall clock, so "the day
-    before at 18:00" stays at 18:00 across a DST change; the rest of it is elapsed
-    time, so "30 minutes before" is 30 real minutes, even next to a DST gap.
+    The offset is read and applied on the task's wall clock, so "the evening before at
+    18:00" stays at 18:00 across a DST change. Where that wall time does not exist or
+    is ambiguous, the offset is taken as elapsed time instead, so that "30 minutes
+    before" a 03:00 task on the night the clocks jump is 30 real minutes before it.
     """
     if remind_at is None:
         return None
-    offset = due_at - remind_at
-    sign = 1 if offset >= timedelta(0) else -1
-    days, rest = divmod(abs(offset), timedelta(days=1))
-    day_shifted = instant(wall(next_due_at, time_zone) - sign * timedelta(days=days), time_zone)
-    return day_shifted - sign * rest
+    candidate = wall(next_due_at, time_zone) - (wall(due_at, time_zone) - wall(remind_at, time_zone))
+    if _plain_wall_time(candidate, time_zone):
+        return instant(candidate, time_zone)
+    return next_due_at - (due_at - remind_at)
+
+
+def _plain_wall_time(nominal: datetime, zone: ZoneInfo) -> bool:
+    """Whether a local wall time happens exactly once (neither in a gap nor a fold)."""
+    first, second = nominal.replace(tzinfo=zone, fold=0), nominal.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() == second.utcoffset() and wall(instant(nominal, zone), zone) == nominal
 
 
 def _after_schedule(

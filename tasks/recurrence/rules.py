@@ -113,9 +113,14 @@ class Rule:
         return dict(self.parts).get(name)
 
 
+# Files in the zone folder that are not zones a user means: the machine's own zone, and
+# tzdata's placeholder.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @cache
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - _NOT_ZONES
 
 
 def zone_named(name: str | None) -> ZoneInfo:
