@@ -224,3 +224,17 @@ def test_reminder_offset_carries_to_the_next_occurrence(due, remind, next_due, e
 
 def test_no_reminder_stays_none():
     assert next_remind_at(due_at=THURSDAY, remind_at=None, next_due_at=THURSDAY, time_zone=BERLIN) is None
+
+
+def test_upcoming_for_a_series_started_years_ago():
+    rule = parse_recurrence(
+        "weekdays", due_at=datetime.fromisoformat("2020-01-06T09:00+01:00"), time_zone="Europe/Berlin"
+    )
+
+    dates = upcoming(rule, after=datetime.fromisoformat("2026-03-27T12:00+01:00"), limit=2)
+
+    # Friday Mar 27 is past its 09:00; next come Monday Mar 30 (summer time) and Tuesday.
+    assert dates == [
+        datetime.fromisoformat("2026-03-30T09:00+02:00"),
+        datetime.fromisoformat("2026-03-31T09:00+02:00"),
+    ]

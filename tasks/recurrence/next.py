@@ -79,10 +79,14 @@ def next_due(
 
 def upcoming(rule: Rule, *, after: datetime, limit: int) -> list[datetime]:
     """The schedule's next `limit` due dates after a moment, as far as COUNT and
-    UNTIL allow (for showing a series). COUNT is taken as counted from the start."""
+    UNTIL allow (to show a series). With COUNT the series is counted from its start;
+    without, the search starts just before `after`."""
+    point = rule.anchor
+    if rule.count is None:
+        point = max(point, wall(after, rule.zone) - _GAP_MARGIN)
     dates: list[datetime] = []
     number = 1
-    for nominal in nominal_times(rule.schedule, point=rule.anchor):
+    for nominal in nominal_times(rule.schedule, point=point):
         at = instant(nominal, rule.zone)
         if at <= rule.series_start or (dates and at == dates[-1]):
             continue
