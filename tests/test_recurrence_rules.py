@@ -26,6 +26,8 @@ REFUSED = [
     ("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=31", "UTC", THURSDAY, "recurrence", "never occurs"),
     ("FREQ=DAILY;INTERVAL=7;BYDAY=WE", "UTC", THURSDAY, "recurrence", "never occurs"),
     ("FREQ=YEARLY;BYWEEKNO=1;BYMONTH=6", "UTC", THURSDAY, "recurrence", "never occurs"),
+    ("FREQ=MONTHLY;BYDAY=5MO;BYMONTH=2;BYMONTHDAY=1", "UTC", THURSDAY, "recurrence", "never occurs"),
+    ("FREQ=MONTHLY;BYMONTH=2,4;BYMONTHDAY=-31", "UTC", THURSDAY, "recurrence", "never occurs"),
     ("FREQ=HOURLY;INTERVAL=48;BYHOUR=10", "UTC", THURSDAY, "recurrence", "never occurs"),
     ("FREQ=YEARLY;INTERVAL=200", "UTC", THURSDAY, "recurrence", "never occurs"),
     ("FREQ=WEEKLY;UNTIL=20251231T000000Z", "UTC", THURSDAY, "recurrence", "UNTIL is before the due date"),
