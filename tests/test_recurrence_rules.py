@@ -3,6 +3,8 @@ the reminder's offset carried to the next occurrence."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -240,3 +242,11 @@ def test_upcoming_for_a_series_started_years_ago():
         datetime.fromisoformat("2026-03-30T09:00+02:00"),
         datetime.fromisoformat("2026-03-31T09:00+02:00"),
     ]
+
+
+def test_the_recurrence_module_needs_neither_django_nor_drf():
+    # It belongs to the data layer, below the API, and is pure date arithmetic.
+    code = "import sys, tasks.recurrence; print([m for m in sys.modules if m.startswith(('django', 'rest'))])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert loaded.stdout.strip() == "[]"

@@ -23,7 +23,8 @@ completed_at=now, repeat_from=task.repeat_from, number=task.occurrence).
 
 from tasks.recurrence.describe import describe
 from tasks.recurrence.next import Occurrence, RepeatFrom, next_due, next_occurrence, next_remind_at, upcoming
-from tasks.recurrence.rules import WORDS, RecurrenceError, Rule, parse_recurrence, zone_named
+from tasks.recurrence.rules import WORDS, Rule, parse_recurrence, zone_named
+from tasks.recurrence.syntax import RecurrenceError
 
 __all__ = [
     "WORDS",

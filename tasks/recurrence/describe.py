@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import calendar
 
-from tasks.recurrence.rules import DAY_CODES, Rule
+from tasks.recurrence.rules import Rule
+from tasks.recurrence.syntax import DAY_CODES
 
 _UNITS = {0: "year", 1: "month", 2: "week", 3: "day", 4: "hour"}
 _DAY_NAMES = dict(zip(DAY_CODES, calendar.day_name, strict=True))

@@ -12,7 +12,8 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY
 
 from tasks.recurrence.occurrences import instant, nominal_times, wall
-from tasks.recurrence.rules import RecurrenceError, Rule, pattern
+from tasks.recurrence.rules import Rule, pattern
+from tasks.recurrence.syntax import RecurrenceError
 
 RepeatFrom = Literal["due", "completion"]
 
