@@ -15,7 +15,7 @@ from datetime import datetime
 
 import pytest
 
-from tasks.recurrence import next_occurrence, parse_recurrence
+from tasks.data.recurrence import next_occurrence, parse_recurrence
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tasks.recurrence import next_occurrence, parse_recurrence
+from tasks.data.recurrence import next_occurrence, parse_recurrence
 
 # Bounded and derandomized, as the project's fuzz tests are: quick and repeatable.
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import calendar
 
-from tasks.recurrence.rules import Rule
-from tasks.recurrence.syntax import DAY_CODES
+from tasks.data.recurrence.rules import Rule
+from tasks.data.recurrence.syntax import DAY_CODES
 
 _UNITS = {0: "year", 1: "month", 2: "week", 3: "day", 4: "hour"}
 _DAY_NAMES = dict(zip(DAY_CODES, calendar.day_name, strict=True))

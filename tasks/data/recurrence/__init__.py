@@ -21,10 +21,17 @@ time_zone=task.time_zone); nxt = next_occurrence(rule, due_at=task.due_at,
 completed_at=now, repeat_from=task.repeat_from, number=task.occurrence).
 """
 
-from tasks.recurrence.describe import describe
-from tasks.recurrence.next import Occurrence, RepeatFrom, next_due, next_occurrence, next_remind_at, upcoming
-from tasks.recurrence.rules import WORDS, Rule, parse_recurrence, zone_named
-from tasks.recurrence.syntax import RecurrenceError
+from tasks.data.recurrence.describe import describe
+from tasks.data.recurrence.next import (
+    Occurrence,
+    RepeatFrom,
+    next_due,
+    next_occurrence,
+    next_remind_at,
+    upcoming,
+)
+from tasks.data.recurrence.rules import WORDS, Rule, parse_recurrence, zone_named
+from tasks.data.recurrence.syntax import RecurrenceError
 
 __all__ = [
     "WORDS",

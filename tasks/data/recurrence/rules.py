@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import DAILY, HOURLY, rrulestr
 
-from tasks.recurrence.occurrences import HORIZON_YEARS, Pattern, nominal_times, wall
-from tasks.recurrence.syntax import (
+from tasks.data.recurrence.occurrences import HORIZON_YEARS, Pattern, nominal_times, wall
+from tasks.data.recurrence.syntax import (
     DAY_CODES,
     FREQUENCIES,
     RecurrenceError,

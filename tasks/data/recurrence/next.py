@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY
 
-from tasks.recurrence.occurrences import instant, nominal_times, wall
-from tasks.recurrence.rules import Rule, pattern
-from tasks.recurrence.syntax import RecurrenceError
+from tasks.data.recurrence.occurrences import instant, nominal_times, wall
+from tasks.data.recurrence.rules import Rule, pattern
+from tasks.data.recurrence.syntax import RecurrenceError
 
 RepeatFrom = Literal["due", "completion"]
 
