@@ -15,12 +15,23 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt import serializers as simplejwt
 
 _ADDRESS = BaseThrottle()
+# django.contrib.auth's User.username.
+USERNAME_MAX_LENGTH = 150
 
 
 def client_ip(request) -> str:
     """The client's address as the API's throttles see it (NUM_PROXIES decides which
     X-Forwarded-For entry to trust), so that a forged header buys no fresh attempts."""
     return _ADDRESS.get_ident(request)
+
+
+def attempted_username(request, credentials=None) -> str | None:
+    """The username a sign-in tried, cut to the length of a real one: no account has a
+    longer name, and axes keeps it in a column of 255 characters."""
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    if not username:
+        return None
+    return str(username)[:USERNAME_MAX_LENGTH]
 
 
 def lockout_seconds() -> int:
