@@ -10,8 +10,8 @@ from django.db import models, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from tasks.api.preconditions import etag as version_etag
 from tasks.data.change_clock import next_change_seq
+from tasks.data.versions import etag as version_etag
 
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core import signing
 
-from tasks.api.pagination import CURSOR_SALT
+from tasks.data.task_list import CURSOR_SALT
 from tasks.models import Tag, Task
 from tests.conftest import bearer_client, tasks_url
 

@@ -7,7 +7,7 @@ from http import HTTPStatus
 
 import pytest
 
-from tasks.api.pagination import ORDERING_CHOICES
+from tasks.data.task_list import ORDERING_CHOICES
 from tasks.identity.principal import principal_id
 from tasks.models import Task
 from tests.conftest import tasks_url

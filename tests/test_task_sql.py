@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.http import QueryDict
 
-from tasks.api.preconditions import PreconditionFailed
-from tasks.data.store import TaskNotFound, TaskStore
+from tasks.api import representation
+from tasks.api.filters import list_arguments
+from tasks.data.errors import InvalidArgument, TaskNotFound, VersionMismatch
+from tasks.data.store import TaskStore
 from tasks.models import Priority, Tag, Task, TaskTombstone
 from tests.conftest import CAROL_ID
 
@@ -157,9 +160,9 @@ def test_if_match_is_checked_in_the_write_itself():
     task = store.create(title="v1")
     current = store.update(task.pk, title="v2", if_match=task.etag)
 
-    with pytest.raises(PreconditionFailed):
+    with pytest.raises(VersionMismatch):
         store.update(task.pk, title="v3", if_match=task.etag)
-    with pytest.raises(PreconditionFailed):
+    with pytest.raises(VersionMismatch):
         store.delete(task.pk, if_match='"1-forged"')
 
     assert store.get(task.pk).title == "v2"
@@ -176,21 +179,36 @@ def test_a_page_is_what_the_list_endpoint_gives(carol_client):
     store = TaskStore(CAROL_ID)
     for i in range(5):
         store.create(title=f"t{i}", tag_names=["even"] if i % 2 == 0 else [])
-    params = {"tag": "even", "ordering": "title", "limit": "2"}
+    arguments = {"tags": ["even"], "ordering": "title", "limit": 2, "columns": representation.COLUMNS}
 
-    first = store.page(params)
-    second = store.page({**params, "cursor": first.next_cursor})
+    first = store.list(**arguments)
+    second = store.list(**arguments, cursor=first.next_cursor)
 
-    listed = carol_client.get("/api/me/tasks", params)
-    assert first.tasks == listed.json()
-    assert [task["title"] for task in first.tasks + second.tasks] == ["t0", "t2", "t4"]
+    listed = carol_client.get("/api/me/tasks", {"tag": "even", "ordering": "title", "limit": "2"})
+    assert [representation.task_as_json(row) for row in first.rows] == listed.json()
+    assert [row["title"] for row in first.rows + second.rows] == ["t0", "t2", "t4"]
     assert second.next_cursor is None
 
 
-def test_a_page_refuses_a_bad_parameter_as_the_endpoint_does():
-    from rest_framework.exceptions import ValidationError
+def test_the_query_string_reads_into_the_stores_arguments():
+    query = QueryDict("status=pending&tag=a&tag=b&priority=high&sort=title&limit=5")
 
-    with pytest.raises(ValidationError):
-        TaskStore(CAROL_ID).page({"completed": "maybe"})
-    with pytest.raises(ValidationError):
-        TaskStore(CAROL_ID).page({"limit": "0"})
+    assert list_arguments(query) == {
+        **dict.fromkeys(["search", "due_before", "due_after", "overdue", "updated_since"]),
+        "completed": False,
+        "tags": ["a", "b"],
+        "priority": Priority.HIGH,
+        "ordering": "title",
+        "limit": 5,
+        "cursor": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "argument"),
+    [({"ordering": "colour"}, "ordering"), ({"limit": 0}, "limit"), ({"cursor": "forged"}, "cursor")],
+)
+def test_a_page_refuses_an_argument_it_cannot_use_and_names_it(arguments, argument):
+    with pytest.raises(InvalidArgument) as refused:
+        TaskStore(CAROL_ID).list(**arguments)
+    assert refused.value.argument == argument

@@ -24,6 +24,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from tasks.data import task_sql
+from tasks.data.errors import Refused
 from tasks.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -78,7 +79,7 @@ def run_once(request, *, user_id: str, work: Callable[[], Response]) -> Response
                 raise _AnsweredAlready()  # undoes this request's work
     except _AnsweredAlready:
         return _replay(_live_record(user_id=user_id, key=key), digest)
-    except APIException:
+    except (APIException, Refused):
         # A key that already answered another body says so, whatever this body's fault.
         record = _live_record(user_id=user_id, key=key)
         if record is not None and record.fingerprint != digest:

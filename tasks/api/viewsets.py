@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from tasks.api import api_docs, idempotency, preconditions, representation
-from tasks.api.filters import TaskFilter
+from tasks.api.filters import TaskFilter, list_arguments
 from tasks.api.pagination import KeysetPagination
 from tasks.api.parameter_bounds import BoundedQueryMixin
 from tasks.api.serializers import (
@@ -63,13 +63,15 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         return task
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        arguments = list_arguments(request.query_params)
         if isinstance(request.accepted_renderer, JSONRenderer):
             # The hot path: plain rows, formatted by tasks.api.representation.
-            page = self.paginate_queryset(queryset.values(*representation.COLUMNS))
-            return self.get_paginated_response([representation.task_as_json(row) for row in page])
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+            page = self.store.list(**arguments, columns=representation.COLUMNS)
+            data = [representation.task_as_json(row) for row in page.rows]
+        else:
+            page = self.store.list(**arguments)
+            data = self.get_serializer(page.rows, many=True).data
+        return self.paginator.response(request, data, page.next_cursor)
 
     def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
         if isinstance(self.request.accepted_renderer, JSONRenderer):
