@@ -15,3 +15,10 @@ class TasksConfig(AppConfig):
         from tasks.data import statement_timeout
 
         statement_timeout.connect_signals(self)
+
+        from django.db.models.signals import pre_save
+
+        from tasks.data.staff import stamp_loaded_task
+        from tasks.models import Task
+
+        pre_save.connect(stamp_loaded_task, sender=Task, dispatch_uid="tasks.stamp_loaded_task")

@@ -12,6 +12,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from tasks.data.staff import load_tasks
+from tasks.data.store import TaskStore
 from tasks.identity.identity_provider import configured_verifier
 from tasks.identity.principal import principal_id
 from tasks.models import Task
@@ -88,9 +90,14 @@ def make_task() -> Callable[..., Task]:
     def make(owner, **fields) -> Task:
         user_id = owner if isinstance(owner, str) else principal_id(owner)
         fields.setdefault("title", "A task")
-        return Task.objects.create(user_id=user_id, **fields)
+        return load_tasks([Task(user_id=user_id, **fields)])[0]
 
     return make
+
+
+def set_tags(task: Task, names: list[str]) -> Task:
+    """Label the task with exactly these tags, through the store."""
+    return TaskStore(task.user_id).update(task.pk, tag_names=names)
 
 
 def tasks_url(user_id="me", task_id=None, suffix: str = "") -> str:
