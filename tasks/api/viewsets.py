@@ -170,7 +170,7 @@ class TagListView(OwnerScopedMixin, mixins.ListModelMixin, generics.GenericAPIVi
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Tag]:
-        return Tag.objects.for_owner(self.owner_id).with_counts()
+        return TaskStore(self.owner_id).tags_with_counts()
 
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)

@@ -27,7 +27,7 @@ from tasks.data import task_list, task_sql
 from tasks.data.change_clock import next_change_seq
 from tasks.data.errors import TaskNotFound, VersionMismatch
 from tasks.data.versions import versions_named
-from tasks.models import Tag, Task, TaskQuerySet, TaskTombstone
+from tasks.models import Tag, TagQuerySet, Task, TaskQuerySet, TaskTombstone
 
 UNSET: Any = object()
 _CREATED_FIELDS = [field.attname for field in task_sql.TASK_FIELDS if field.attname != "change_seq"]
@@ -98,6 +98,10 @@ class TaskStore:
         return task_list.page(
             self.tasks(), condition, ordering=parsed, limit=limit, cursor=cursor, columns=columns
         )
+
+    def tags_with_counts(self) -> TagQuerySet:
+        """The owner's tags that label a task, each with how many (no query yet)."""
+        return Tag.objects.for_owner(self.user_id).with_counts()
 
     def get(self, task_id: Any) -> Task:
         """The owner's task (one query)."""
