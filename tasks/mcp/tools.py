@@ -34,6 +34,7 @@ from tasks.api.serializers import TaskSerializer
 from tasks.data.errors import Refused
 from tasks.data.store import TaskStore
 from tasks.data.task_list import DEFAULT_LIMIT, MAX_LIMIT
+from tasks.identity.permissions import names_the_caller
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
 
 # The authenticated principal's user id, set by the view around one MCP exchange. The
@@ -78,7 +79,7 @@ DueAt = Annotated[
 def _acting_for(user_id: str | None) -> TaskStore:
     """The caller's store; `user_id`, when given, must name the caller."""
     caller = CALLER.get()
-    if user_id not in (None, "", "me", caller):
+    if user_id not in (None, "") and not names_the_caller(user_id, caller):
         raise ToolError("user_id must be your own user id or `me`: you can only manage your own tasks.")
     return TaskStore(caller)
 
