@@ -26,9 +26,15 @@ class McpView(APIView):
     # The SDK reads and answers the raw JSON-RPC body itself.
     parser_classes: list = []
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Django's own request, whose body the SDK reads: DRF's Request wraps it and
+        # offers no public way back to it.
+        self.http_request = request
+        return super().initialize_request(request, *args, **kwargs)
+
     def post(self, request, *args, **kwargs):
         token = CALLER.set(principal_id(request.user))
         try:
-            return transport.serve(server, request._request)
+            return transport.serve(server, self.http_request)
         finally:
             CALLER.reset(token)
