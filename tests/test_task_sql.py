@@ -9,7 +9,7 @@ import pytest
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from tasks.api import representation
+from tasks.api import task_json
 from tasks.api.filters import list_arguments
 from tasks.data.errors import InvalidArgument, TaskNotFound, VersionMismatch
 from tasks.data.staff import load_tasks
@@ -184,13 +184,13 @@ def test_a_page_is_what_the_list_endpoint_gives(carol_client):
     store = TaskStore(CAROL_ID)
     for i in range(5):
         store.create(title=f"t{i}", tag_names=["even"] if i % 2 == 0 else [])
-    arguments = {"tags": ["even"], "ordering": "title", "limit": 2, "columns": representation.COLUMNS}
+    arguments = {"tags": ["even"], "ordering": "title", "limit": 2, "columns": task_json.COLUMNS}
 
     first = store.list(**arguments)
     second = store.list(**arguments, cursor=first.next_cursor)
 
     listed = carol_client.get("/api/me/tasks", {"tag": "even", "ordering": "title", "limit": "2"})
-    assert [representation.task_as_json(row) for row in first.rows] == listed.json()
+    assert [task_json.task_as_json(row) for row in first.rows] == listed.json()
     assert [row["title"] for row in first.rows + second.rows] == ["t0", "t2", "t4"]
     assert second.next_cursor is None
 

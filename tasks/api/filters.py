@@ -28,7 +28,7 @@ from tasks.data.task_list import (
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
 
 
-class StrictBooleanField(forms.Field):
+class QueryBooleanField(forms.Field):
     """`true`/`false` (or `1`/`0`); anything else is an error, never silently ignored."""
 
     VALUES = {"true": True, "1": True, "false": False, "0": False}
@@ -95,7 +95,7 @@ class TagNamesField(forms.Field):
 
 @extend_schema_field(OpenApiTypes.BOOL)
 class BooleanFilter(filters.Filter):
-    field_class = StrictBooleanField
+    field_class = QueryBooleanField
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)

@@ -24,7 +24,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 from rest_framework.exceptions import APIException, ValidationError
 
-from tasks.api import representation
+from tasks.api import task_json
 from tasks.api.errors import flatten_errors, from_data_layer, summary
 from tasks.api.fields import MAX_TAGS_PER_TASK
 from tasks.api.filters import TagNamesField
@@ -178,9 +178,9 @@ def list_tasks(
         tags=_checked("tag", TAG_FIELD, tag),
         priority=Priority.values[Priority.labels.index(priority)] if priority else None,
         limit=limit,
-        columns=representation.COLUMNS,
+        columns=task_json.COLUMNS,
     )
-    tasks = [representation.task_as_json(row) for row in page.rows]
+    tasks = [task_json.task_as_json(row) for row in page.rows]
     # One text block holding the JSON array the REST API would send (`[]` when there are
     # none), rather than the SDK's default of one block per task and none for no tasks.
     return CallToolResult(
