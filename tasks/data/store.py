@@ -1,6 +1,8 @@
-"""The one way to a user's tasks: every read and write from the API, sync and
-clear-completed goes through `TaskStore(user_id)`, and every statement it sends
-carries that owner.
+"""The one way to a user's tasks: every read and write from the REST API, the MCP
+tools, sync and the admin (through tasks.data.staff) goes through `TaskStore(user_id)`,
+and every statement it sends carries that owner. It keeps each write's invariants
+once, for every writer: the change stamp, the tombstone of a deleted task, and the
+copy of the tag names.
 
 Writes are one statement each where the database allows: the row is changed and
 read back by `UPDATE/DELETE ... RETURNING` (tasks.data.task_sql), conditional on the
