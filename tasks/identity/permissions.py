@@ -1,3 +1,5 @@
+"""The permission every route under `/api/{user_id}/` and every MCP tool shares."""
+
 from rest_framework.permissions import BasePermission
 
 from tasks.identity.principal import principal_id
