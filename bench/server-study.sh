@@ -42,6 +42,9 @@ declare -A CMD=(
   [granian-wsgi-2x4-pool]='env WEB_THREADS=4 granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 2 --blocking-threads 4 --respawn-failed-workers config.wsgi:application'
   [granian-wsgi-2x8-pool]='env WEB_THREADS=8 granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 2 --blocking-threads 8 --respawn-failed-workers config.wsgi:application'
   [granian-wsgi-2x16-pool]='env WEB_THREADS=16 granian --interface wsgi --host 127.0.0.1 --port $PORT --workers 2 --blocking-threads 16 --respawn-failed-workers config.wsgi:application'
+  # The Procfile since slow clients: the WSGI application behind granian's RSGI interface
+  # (config/rsgi.py), bodies read on the event loop before a thread takes the request.
+  [granian-rsgi-2x4-pool]='env WEB_THREADS=4 granian --interface rsgi --host 127.0.0.1 --port $PORT --workers 2 --backlog 2048 --backpressure 4096 --http1-header-read-timeout 5000 --respawn-failed-workers config.rsgi:application'
   [gunicorn-gthread-2x8-pool]="env WEB_THREADS=8 gunicorn config.wsgi $B --workers 2 --worker-class gthread --threads 8"
   # Django's ASGI handler runs sync views in one thread per process (thread-sensitive).
   [uvicorn-asgi-2-pool]='env WEB_THREADS=2 uvicorn config.asgi:application --host 127.0.0.1 --port $PORT --workers 2 --no-access-log --log-level warning'

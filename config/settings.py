@@ -6,6 +6,7 @@ SECRET_KEY and DATABASE_URL and leaves DEBUG off.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from config.database_pool import pool_options
+from config.database_pool import connection_options, pool_options
+from config.version import VERSION
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "tasks",
 ]
 
@@ -73,20 +76,40 @@ MIDDLEWARE = [
     "config.middleware.request_id.RequestIdMiddleware",
     # Outermost after the request id: it times and logs every answer, refusals included.
     "config.middleware.access_log.AccessLogMiddleware",
+    # /healthz and /readyz, answered whatever the Host (a platform probes internal addresses).
+    "config.middleware.health_probes.HealthProbeMiddleware",
     # A database outage or a statement over the timeout: a JSON 503, for every view.
     "config.middleware.outages.DatabaseUnavailableMiddleware",
     # Django's own (HTML) error pages under /api/ become JSON, whatever DEBUG says.
     "config.middleware.api_json_errors.ApiJsonErrorsMiddleware",
+    # A signed-in caller's JSON is never stored by a cache: private, no-store.
+    "config.middleware.cache_control.PrivateCacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.middleware.append_slash.CommonMiddlewareOutsideApi",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out sign-in (tasks.identity.login_lockout) with a 429; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Metrics for operators (config.metrics): off unless METRICS_TOKEN is set ------------
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN:
+    # prometheus-client's multiprocess mode: the server's workers write their figures to
+    # one directory, which a scrape reads whole. One directory per server run (the
+    # workers' parent process), so a restart starts from zero.
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"tasks-metrics-{os.getppid()}")
+    )
+    # Right after the request id: it times everything else.
+    MIDDLEWARE.insert(1, "config.metrics.MetricsMiddleware")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # The admin's messages live in the session it already has. The default storage tries a
 # signed cookie first and builds its signer on every request, API calls included.
@@ -94,9 +117,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# The API's paths have no trailing slash (the earlier clients call them that way);
-# a redirect would break POST/PUT from those clients, so never add one.
-APPEND_SLASH = False
+# `/admin` and `/api-auth/login` redirect to their slashed paths, as Django's do by
+# default. The API's paths never redirect (config.middleware.append_slash): they have no trailing
+# slash (the earlier clients call them that way), and a redirected POST loses its body.
+APPEND_SLASH = True
 
 TEMPLATES = [
     {
@@ -115,16 +139,26 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    # A blank DATABASE_URL (as `DATABASE_URL=` in a .env) is unset: SQLite.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        # A `SELECT 1` before each request's first query: one more round trip per request,
-        # worth it only where idle connections get cut (Django reconnects on the next
-        # request anyway).
+        # A round trip to test each connection before a request uses it. Off by default:
+        # with the pool, a connection that the database or a pooler dropped is found
+        # without one (config.connection_checks); on, every request pays a round trip.
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", default=False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a pool that hands out only live connections and fails fast
+    # while the database is down (config/postgresql/).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # Bounded connect, keepalives and unacknowledged-data timeouts: a dead link is a 503
+    # within seconds, never a hung request. Options in DATABASE_URL's query string win.
+    DATABASES["default"]["OPTIONS"] = {
+        **connection_options(os.environ),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
     # PgBouncer in transaction mode (Neon's pooled endpoint) cannot keep server-side
     # cursors across transactions. Prepared statements are no concern: Django's
     # psycopg backend binds parameters on the client by default.
@@ -138,9 +172,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         if os.environ.get("CONN_MAX_AGE", "0") != "0":
             raise ImproperlyConfigured("CONN_MAX_AGE applies only with DB_POOL=0: unset one of them")
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool_options(
-            os.environ, health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"]
-        )
+        DATABASES["default"]["OPTIONS"]["pool"] = pool_options(os.environ)
 
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -178,6 +210,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a call to it failed, the throttle counters' cache is skipped (a circuit breaker,
+# tasks.api.throttling) for this many seconds, then tried by a single request.
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -186,6 +221,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A locked-out username and address pair is refused before its password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (tasks.identity.login_lockout): LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address lock that pair out for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without a write, and do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tasks.identity.login_lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "tasks.identity.login_lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/me/tasks"
 
@@ -195,6 +247,9 @@ AUTH_JWKS_URL = os.environ.get("AUTH_JWKS_URL", "")
 AUTH_JWT_ISSUER = os.environ.get("AUTH_JWT_ISSUER", "")
 AUTH_JWT_AUDIENCE = os.environ.get("AUTH_JWT_AUDIENCE", "")
 AUTH_JWT_USER_CLAIM = os.environ.get("AUTH_JWT_USER_CLAIM", "sub")
+# The OAuth authorization server where MCP connectors sign users in, named by the protected
+# resource metadata (/.well-known/oauth-protected-resource); by default the token issuer.
+AUTH_AUTHORIZATION_SERVER = os.environ.get("AUTH_AUTHORIZATION_SERVER", "") or AUTH_JWT_ISSUER
 
 # Tokens this service issues (POST /api/auth/token).
 SIMPLE_JWT = {
@@ -205,6 +260,8 @@ SIMPLE_JWT = {
     "ISSUER": "tasks-api",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
+    # simplejwt's, clearing failed sign-ins once the password is right (tasks.identity.login_lockout).
+    "TOKEN_OBTAIN_SERIALIZER": "tasks.identity.login_lockout.TokenObtainPairSerializer",
 }
 
 # --- REST framework -----------------------------------------------------------
@@ -255,7 +312,7 @@ SPECTACULAR_SETTINGS = {
         "session; `me` stands for the caller's own user id. Errors carry a `detail` string, "
         "and validation errors add `errors` per field."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,
     # Operations are tagged (and generated clients' modules named) by the segment after
     # /api/; said outright, as /mcp would otherwise shorten the common prefix to /.
     "SCHEMA_PATH_PREFIX": r"/api/",
@@ -277,7 +334,12 @@ SPECTACULAR_SETTINGS = {
 
 # --- CORS ---------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"]
+# What a front end's script may read, including MCP's session id and the 401's challenge
+# (an MCP client in a browser finds the OAuth metadata through it).
+CORS_EXPOSE_HEADERS = [
+    *("ETag", "Link", "Retry-After", "X-Request-ID", "Idempotent-Replayed"),
+    *("Mcp-Session-Id", "WWW-Authenticate"),
+]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
@@ -286,6 +348,10 @@ CORS_ALLOW_HEADERS = [
     "if-match",
     "if-none-match",
     "x-request-id",
+    # MCP's Streamable HTTP transport (/mcp): the official SDKs send these after initialize.
+    "mcp-protocol-version",
+    "mcp-session-id",
+    "last-event-id",
 ]
 
 # --- Security (production defaults; DEBUG relaxes them for local HTTP) ---------
@@ -346,6 +412,8 @@ LOGGING = {
         # The MCP SDK logs each stateless exchange's start and end, and each tool refusal,
         # at INFO; the access log already has one line per request.
         "mcp": {"level": "WARNING"},
+        # Each failed sign-in and each lockout is a warning; its INFO lines repeat them.
+        "axes": {"level": "WARNING"},
         # Whatever LOG_LEVEL says: ACCESS_LOG is its switch.
         "tasks.access": {"level": "INFO"},
     },

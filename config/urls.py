@@ -6,6 +6,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from config import health
 from config.docs_pages import same_origin_only
+from tasks.mcp.oauth_metadata import protected_resource_metadata
 from tasks.mcp.views import McpView
 
 handler400 = "config.errors.bad_request"
@@ -36,5 +37,12 @@ urlpatterns = [
     ),
     path("api/", include("tasks.api.urls")),
     # MCP (Streamable HTTP) for AI assistants: the task tools, with the API's bearer tokens.
-    path("mcp", McpView.as_view(), name="mcp"),
+    # `/mcp/` too, never by a redirect (a redirected POST loses its body).
+    re_path(r"^mcp/?$", McpView.as_view(), name="mcp"),
+    # OAuth protected resource metadata (RFC 9728) for MCP connectors: the service, and /mcp.
+    re_path(
+        r"^\.well-known/oauth-protected-resource(?P<resource_path>/mcp)?/?$",
+        protected_resource_metadata,
+        name="oauth-protected-resource",
+    ),
 ]

@@ -1,5 +1,6 @@
 """Staff inspect everyone's tasks here (the API shows each user only their own)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils.html import format_html
@@ -13,8 +14,35 @@ from tasks.models import Tag, Task
 TITLE_COLUMN_CHARACTERS = 40
 
 
+class TaskAdminForm(forms.ModelForm):
+    """A task's tags are its owner's: the picker offers only those, and the form refuses
+    any other (a tag of bob's on alice's task would count in bob's tags, unseen by him)."""
+
+    class Meta:
+        model = Task
+        fields = "__all__"  # noqa: DJ007 - the admin's own, as without this form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "tags" not in self.fields:
+            return
+        owner = self.data.get("user_id") if self.is_bound else self.instance.user_id
+        self.fields["tags"].queryset = staff.tags_of(owner or "")
+        if not owner:
+            self.fields["tags"].help_text = "The owner's tags: save the task with its user id first."
+
+    def clean(self):
+        cleaned = super().clean()
+        owner = cleaned.get("user_id")
+        foreign = sorted(tag.name for tag in cleaned.get("tags") or [] if tag.user_id != owner)
+        if foreign:
+            self.add_error("tags", f"Not tags of {owner}: {', '.join(foreign)}.")
+        return cleaned
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
+    form = TaskAdminForm
     list_display = ["short_title", "user_id", "priority", "completed", "due_at", "created_at", "updated_at"]
     list_filter = ["completed", "priority", ("due_at", admin.DateFieldListFilter), "tags"]
     search_fields = ["title", "user_id"]

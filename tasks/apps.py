@@ -22,3 +22,7 @@ class TasksConfig(AppConfig):
         from tasks.models import Task
 
         pre_save.connect(stamp_loaded_task, sender=Task, dispatch_uid="tasks.stamp_loaded_task")
+
+        from tasks.identity import login_lockout
+
+        login_lockout.connect_signals()

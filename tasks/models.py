@@ -239,7 +239,7 @@ class ChangeCounter(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a POST with an `Idempotency-Key`, replayed to its retries."""
+    """The first response to a write with an `Idempotency-Key`, replayed to its retries."""
 
     user_id = models.CharField(max_length=USER_ID_MAX_LENGTH)
     key = models.CharField(max_length=255)

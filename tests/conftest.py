@@ -12,6 +12,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from config.circuit_breaker import CircuitBreaker
+from tasks.api import throttling
 from tasks.data.staff import load_tasks
 from tasks.data.store import TaskStore
 from tasks.identity.identity_provider import configured_verifier
@@ -27,6 +29,12 @@ def _fresh_verifier():
     configured_verifier.cache_clear()
     yield
     configured_verifier.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _closed_throttle_breaker(monkeypatch):
+    """A test that makes the throttle cache fail must not leave it skipped for the next."""
+    monkeypatch.setattr(throttling, "breaker", CircuitBreaker("test throttle cache", cooldown=60))
 
 
 @pytest.fixture

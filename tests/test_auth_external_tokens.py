@@ -118,3 +118,15 @@ def test_an_external_token_passing_as_an_issued_one_gets_401(external_token):
     token = external_token(token_type="access", user_id="1")
 
     assert_unauthorized(bearer_client(token).get(tasks_url()))
+
+
+def test_an_audience_list_accepts_a_token_for_any_of_them(settings, external_token):
+    # One deployment: tokens for its REST API (a front end's) and for its /mcp (a connector's).
+    settings.AUTH_JWT_AUDIENCE = "https://tasks.example.test, https://tasks.example.test/mcp"
+
+    for audience in ("https://tasks.example.test", "https://tasks.example.test/mcp"):
+        response = bearer_client(external_token(aud=audience)).get(tasks_url())
+        assert response.status_code == HTTPStatus.OK, audience
+    assert_unauthorized(
+        bearer_client(external_token(aud="https://tasks.example.test/other")).get(tasks_url())
+    )

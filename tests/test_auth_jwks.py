@@ -182,8 +182,40 @@ def test_issuer_audience_and_expiry_are_checked_for_jwks_tokens(jwks, claims):
     assert_unauthorized(bearer_client(ED_KEY.sign(**claims)).get(tasks_url()))
 
 
-def test_an_unreachable_key_endpoint_gives_401_not_a_server_error(jwks, settings):
+def assert_provider_unavailable(response) -> None:
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE, response.content
+    assert int(response["Retry-After"]) > 0
+    assert "identity provider" in response.json()["detail"]
+
+
+def test_an_unreachable_key_endpoint_gives_503_with_retry_after_not_401(jwks):
     jwks.shutdown()
     jwks.server_close()
 
-    assert_unauthorized(bearer_client(ED_KEY.sign()).get(tasks_url()))
+    assert_provider_unavailable(bearer_client(ED_KEY.sign()).get(tasks_url()))
+
+
+def test_after_a_failed_fetch_the_key_endpoint_is_left_alone_for_a_while(jwks, monkeypatch):
+    fetches = []
+    real_fetch = jwt.PyJWKClient.fetch_data
+
+    def failing_fetch(client):
+        fetches.append(client.uri)
+        raise jwt.PyJWKClientConnectionError("timed out")
+
+    monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", failing_fetch)
+    token = ED_KEY.sign()
+    during = [bearer_client(token).get(tasks_url()) for _ in range(3)]
+    monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", real_fetch)
+
+    for response in during:
+        assert_provider_unavailable(response)
+    assert len(fetches) == 1
+
+
+def test_keys_already_cached_keep_working_while_the_endpoint_is_down(jwks):
+    assert bearer_client(ED_KEY.sign()).get(tasks_url()).status_code == HTTPStatus.OK
+    jwks.shutdown()
+    jwks.server_close()
+
+    assert bearer_client(ED_KEY.sign(jti="another")).get(tasks_url()).status_code == HTTPStatus.OK

@@ -49,3 +49,49 @@ def test_without_an_env_file_or_a_secret_production_refuses_to_start(tmp_path):
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_a_copy_of_the_example_env_file_runs_development_on_sqlite(tmp_path):
+    """`cp .env.example .env` then `make run`: DEBUG on, SQLite, plain HTTP on localhost."""
+    env = {name: value for name, value in os.environ.items() if name in {"PATH", "HOME", "LANG"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", ENV_FILE=str(PROJECT_DIR / ".env.example"))
+    show = (
+        "from django.conf import settings; "
+        "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
+        "settings.SECURE_SSL_REDIRECT, 'localhost' in settings.ALLOWED_HOSTS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {show}"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "False", "True"]
+
+
+def test_a_blank_database_url_is_unset(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=1\nDATABASE_URL=\n")
+    env = {name: value for name, value in os.environ.items() if name in {"PATH", "HOME", "LANG"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", ENV_FILE=str(env_file))
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"

@@ -10,6 +10,8 @@ from django.db import DatabaseError
 from django.db.migrations.executor import MigrationExecutor
 from drf_spectacular.validation import validate_schema
 
+from config import health
+
 pytestmark = pytest.mark.django_db
 
 SEED_OPERATIONS = {
@@ -48,7 +50,15 @@ def test_readyz_answers_ok_when_every_migration_is_applied(anon_client):
     assert response.json()["status"] == "ok"
 
 
-def test_readyz_is_unavailable_while_a_migration_is_pending(anon_client, monkeypatch):
+@pytest.fixture
+def migrations_not_yet_seen(monkeypatch):
+    """A process that has not yet found every migration applied (it remembers once it has)."""
+    monkeypatch.setattr(health, "_migrations_applied", False)
+
+
+def test_readyz_is_unavailable_while_a_migration_is_pending(
+    anon_client, monkeypatch, migrations_not_yet_seen
+):
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("tasks", "9999")])
 
     response = anon_client.get("/readyz")
@@ -57,7 +67,9 @@ def test_readyz_is_unavailable_while_a_migration_is_pending(anon_client, monkeyp
     assert "migration" in response.json()["detail"]
 
 
-def test_readyz_is_unavailable_when_the_database_is_unreachable(anon_client, monkeypatch):
+def test_readyz_is_unavailable_when_the_database_is_unreachable(
+    anon_client, monkeypatch, migrations_not_yet_seen
+):
     def unreachable(self, targets):
         raise DatabaseError("connection refused")
 

@@ -7,6 +7,7 @@ from http import HTTPStatus
 from types import SimpleNamespace
 
 import pytest
+from django.http import HttpRequest
 from rest_framework import throttling
 from rest_framework.test import APIClient
 
@@ -163,7 +164,8 @@ def alice_as_local_account(request, alice, alice_client) -> APIClient:
     if request.param == "issued-token":
         return alice_client
     client = APIClient()
-    assert client.login(username="alice", password="alice-pass-123!")
+    # The sign-in lockout (django-axes) needs the request a real login has.
+    assert client.login(request=HttpRequest(), username="alice", password="alice-pass-123!")
     return client
 
 

@@ -9,9 +9,11 @@ import uuid
 from http import HTTPStatus
 
 import pytest
+from django.db import OperationalError
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from tasks.data.store import TaskStore
 from tasks.identity.principal import principal_id
 from tasks.models import Task
 from tests.conftest import CAROL_ID, bearer_client, tasks_url
@@ -231,3 +233,15 @@ def test_only_post_is_served(alice_client):
     # Stateless: no server-to-client stream to open, no session to end.
     assert alice_client.get("/mcp").status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert alice_client.delete("/mcp").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_a_database_outage_is_a_tool_error_that_says_retry(alice_client, monkeypatch):
+    def unreachable(self, *args, **kwargs):
+        raise OperationalError("connection failed: connection refused")
+
+    monkeypatch.setattr(TaskStore, "list", unreachable)
+
+    text = refused(alice_client, "list_tasks")
+
+    assert "Temporarily unavailable, retry in 5 seconds." in text
+    assert "database is unavailable" in text

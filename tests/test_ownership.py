@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 import pytest
+from django.http import HttpRequest
 from rest_framework.test import APIClient
 
 from tasks.identity.principal import principal_id
@@ -57,7 +58,8 @@ def caller(request, alice, alice_client, carol_client) -> Caller:
     if request.param == "session-force-login":
         client.force_login(alice)
     else:
-        assert client.login(username="alice", password="alice-pass-123!")
+        # The sign-in lockout (django-axes) needs the request a real login has.
+        assert client.login(request=HttpRequest(), username="alice", password="alice-pass-123!")
     return Caller(client, principal_id(alice))
 
 

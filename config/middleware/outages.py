@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
+
+from config import database_availability
 
 logger = logging.getLogger(__name__)
 
@@ -20,15 +22,27 @@ RETRY_AFTER_SECONDS = 5
 QUERY_CANCELED = "57014"
 
 
-def unavailable_response(exc: BaseException | None) -> JsonResponse | None:
-    """The 503 for a database that could not answer, or None for any other error."""
+def unavailable_detail(exc: BaseException | None) -> str | None:
+    """What to tell the client when the database could not answer (and log it), or None
+    for any other error."""
     if not isinstance(exc, OperationalError | InterfaceError):
         return None
-    if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
-        detail = "The request took too long and was stopped; try again shortly."
-    else:
-        detail = "The database is unavailable; try again shortly."
     logger.warning("database could not answer: %s", str(exc).strip().partition("\n")[0])
+    if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        return "The request took too long and was stopped; try again shortly."
+    if getattr(connection.connection, "broken", False):
+        # The link died under this request (a restart, or packets lost for longer than
+        # the TCP timeout): the requests queued behind it then wait only a moment for a
+        # connection, rather than each the whole pool timeout.
+        database_availability.mark_unreachable()
+    return "The database is unavailable; try again shortly."
+
+
+def unavailable_response(exc: BaseException | None) -> JsonResponse | None:
+    """The 503 for a database that could not answer, or None for any other error."""
+    detail = unavailable_detail(exc)
+    if detail is None:
+        return None
     response = JsonResponse({"detail": detail}, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -36,7 +36,13 @@ class RequestIdMiddleware:
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id.get()
+        request_id = current_request_id.get()
+        if request_id == "-":
+            # Django logs each 4xx/5xx ("Service Unavailable: /api/...") after the
+            # middleware has returned, so outside the request's context; the record
+            # carries the request itself.
+            request_id = getattr(getattr(record, "request", None), "request_id", "-")
+        record.request_id = request_id
         return True
 
 

@@ -24,6 +24,7 @@ from rest_framework import serializers
 from tasks.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from tasks.api.serializers import (
     ClearCompletedSerializer,
+    CompletedCountSerializer,
     CompletionSerializer,
     SyncSerializer,
     TagCountSerializer,
@@ -144,11 +145,16 @@ ERRORS: dict[int, tuple[object, str]] = {
     413: (ErrorSerializer, "The body is larger than the server accepts."),
     415: (ErrorSerializer, "The body is not JSON."),
     422: (ErrorSerializer, "This `Idempotency-Key` was used before with a different body."),
-    429: (ErrorSerializer, "Too many requests; `Retry-After` says how many seconds to wait."),
+    429: (
+        ErrorSerializer,
+        "Too many requests, or (signing in) too many wrong passwords for this username from "
+        "this address; `Retry-After` says how many seconds to wait.",
+    ),
     503: (
         ErrorSerializer,
-        "The database is unreachable, or the request ran past the statement timeout; "
-        "retry after `Retry-After` seconds.",
+        "The database is unreachable, the request ran past the statement timeout, or the "
+        "identity provider's keys cannot be fetched to check the token; retry after "
+        "`Retry-After` seconds.",
     ),
 }
 # Every operation can be throttled or meet an outage; every one under /api/{user_id}/
@@ -215,21 +221,22 @@ task_viewset = extend_schema_view(
         summary="Update a task (fields left out keep their values)",
         request=PARTIAL_TASK,
         ok={200: _task()},
-        errors=(*WRITE_BODY, 404, 412, *OWNER),
-        parameters=[USER_ID, IF_MATCH, etag(200)],
+        errors=(*WRITE_BODY, 404, 412, 422, *OWNER),
+        parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, etag(200), idempotent_replayed(200)],
     ),
     partial_update=operation(
         summary="Update some fields of a task",
         request=PARTIAL_TASK,
         ok={200: _task()},
-        errors=(*WRITE_BODY, 404, 412, *OWNER),
-        parameters=[USER_ID, IF_MATCH, etag(200)],
+        errors=(*WRITE_BODY, 404, 412, 422, *OWNER),
+        parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, etag(200), idempotent_replayed(200)],
     ),
     destroy=operation(
         summary="Delete a task",
         ok={204: OpenApiResponse(description="Deleted; no body.")},
-        errors=(404, 412, *OWNER),
-        parameters=[USER_ID, IF_MATCH],
+        # 400: a malformed Idempotency-Key.
+        errors=(400, 404, 412, 422, *OWNER),
+        parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, idempotent_replayed(204)],
     ),
 )
 
@@ -241,8 +248,8 @@ complete = operation(
     ),
     request=CompletionSerializer,
     ok={200: _task()},
-    errors=(*WRITE_BODY, 404, 412, *OWNER),
-    parameters=[USER_ID, IF_MATCH, etag(200)],
+    errors=(*WRITE_BODY, 404, 412, 422, *OWNER),
+    parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, etag(200), idempotent_replayed(200)],
 )
 # The browsable API links to `.../complete` with a GET: it answers the state (and the
 # page offers the PATCH) rather than 405.
@@ -260,6 +267,14 @@ clear_completed = operation(
     ok={200: OpenApiResponse(ClearCompletedSerializer, description="How many were deleted.")},
     errors=(400, 422, *OWNER),
     parameters=[USER_ID, IDEMPOTENCY_KEY, idempotent_replayed(200)],
+)
+
+clear_completed_page = operation(
+    summary="How many completed tasks there are",
+    description="What the browsable API's page for clearing completed tasks shows; delete them with POST.",
+    ok={200: OpenApiResponse(CompletedCountSerializer, description="The count.")},
+    errors=OWNER,
+    parameters=[USER_ID],
 )
 
 sync = operation(

@@ -1,16 +1,22 @@
-"""The browsable API (HTML for a developer's browser): links between tasks, and a
-button that completes or reopens the task shown. JSON responses are not touched."""
+"""The browsable API (HTML for a developer's browser): links between tasks, a button
+that completes or reopens the task shown, and one that clears the completed tasks.
+JSON responses are not touched."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from rest_framework import status
 from rest_framework.renderers import BrowsableAPIRenderer
 
 TASK_KEYS = {"id", "user_id", "title", "completed"}
+# Clearing takes no body: its page has a button instead of DRF's form (which would offer
+# the answer's `deleted` as an input box).
+CLEAR_ACTIONS = {"clear_completed", "clear_completed_page"}
 
 
 class TaskBrowsableAPIRenderer(BrowsableAPIRenderer):
@@ -37,7 +43,22 @@ class TaskBrowsableAPIRenderer(BrowsableAPIRenderer):
         ):
             url = reverse("task-complete", kwargs={key: view.kwargs[key] for key in ("user_id", "task_id")})
             context["description"] += completion_button(url, completed=data["completed"])
+        if response.status_code == status.HTTP_200_OK and getattr(view, "action", None) in CLEAR_ACTIONS:
+            url = reverse("task-clear-completed", kwargs={"user_id": view.kwargs["user_id"]})
+            context["description"] += clear_completed_button(
+                url, count=data.get("completed_tasks", 0), csrf_token=get_token(renderer_context["request"])
+            )
         return context
+
+    def get_rendered_html_form(self, data, view, method, request):
+        if getattr(view, "action", None) in CLEAR_ACTIONS:
+            return None
+        return super().get_rendered_html_form(data, view, method, request)
+
+    def get_raw_data_form(self, data, view, method, request):
+        if getattr(view, "action", None) in CLEAR_ACTIONS:
+            return None
+        return super().get_raw_data_form(data, view, method, request)
 
 
 def with_links(data: Any, url_for) -> Any:
@@ -64,6 +85,21 @@ def completion_button(url: str, *, completed: bool) -> str:
         "false" if completed else "true",
         "default" if completed else "success",
         "Reopen this task" if completed else "Mark this task completed",
+    )
+
+
+def clear_completed_button(url: str, *, count: int, csrf_token: str) -> str:
+    """A plain form that POSTs to `url` with only its CSRF token (the session's)."""
+    if not count:
+        return mark_safe('<p class="clear-completed">No completed tasks to delete.</p>')  # noqa: S308 - a constant
+    return format_html(
+        '<form class="clear-completed" action="{}" method="POST">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<button type="submit" class="btn btn-danger">Delete the {} completed task{}</button></form>',
+        url,
+        csrf_token,
+        count,
+        "" if count == 1 else "s",
     )
 
 

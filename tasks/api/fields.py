@@ -16,6 +16,10 @@ MAX_TAGS_PER_TASK = 20
 class PriorityField(serializers.ChoiceField):
     """Priorities travel as names (`none`, `low`, ...) and are stored as ranks."""
 
+    default_error_messages = {
+        "invalid_choice": f'"{{input}}" is not a valid choice; use one of {", ".join(Priority.labels)}.'
+    }
+
     def __init__(self, **kwargs):
         super().__init__(choices=Priority.labels, **kwargs)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.template import loader
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 from django_filters.utils import translate_validation
@@ -16,16 +17,21 @@ from rest_framework.exceptions import ValidationError
 
 from tasks.api import list_parameters
 from tasks.api.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
+from tasks.api.unknown_names import unknown_name_errors
 from tasks.data.task_list import (
     DEFAULT_LIMIT,
-    DEFAULT_ORDERING,
     LIMIT_MESSAGE,
     MAX_LIMIT,
-    ORDERING_CHOICES,
     Ordering,
     matching,
 )
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
+
+# Read by list_arguments beside the filters: the page, not which tasks.
+PAGING_PARAMETERS = ("ordering", "limit", "cursor")
+# Accepted on any list request, never suggested: DRF's format override (which the
+# browsable API's links carry) and jQuery's cache buster (`cache: false` adds `_=`).
+TRANSPORT_PARAMETERS = ("format", "_")
 
 
 class QueryBooleanField(forms.Field):
@@ -114,12 +120,23 @@ class AllTagsFilter(filters.Filter):
     field_class = TagNamesField
 
 
+class ListedChoiceFilter(filters.ChoiceFilter):
+    """One of a few names, given as `values`; another value is a 400 that lists them."""
+
+    def __init__(self, *, values, **kwargs):
+        values = list(values)
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": f"Unknown value %(value)r; use one of {', '.join(values)}."}
+        )
+        super().__init__(choices=[(value, value) for value in values], **kwargs)
+
+
 @extend_schema_field({"type": "string", "enum": list(Priority.labels)})
-class PriorityFilter(filters.ChoiceFilter):
+class PriorityFilter(ListedChoiceFilter):
     """Priorities by name; without this the schema would take the model field's integer type."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=[(label, label) for label in Priority.labels], **kwargs)
+        super().__init__(values=Priority.labels, **kwargs)
 
 
 class TaskFilter(filters.FilterSet):
@@ -157,28 +174,36 @@ class TaskFilter(filters.FilterSet):
 
     # The hackathon's Phase II names (tasks.api.list_parameters). `sort` and `order` are read
     # with `ordering` (list_arguments); they are here for the filter form and the schema.
-    status = filters.ChoiceFilter(
-        method="read_by_the_store",
+    status = ListedChoiceFilter(
         label="Status",
-        choices=[(name, name) for name in list_parameters.STATUS_COMPLETED],
+        values=list_parameters.STATUS_COMPLETED,
+        method="read_by_the_store",
         help_text=list_parameters.STATUS_HELP,
     )
-    sort = filters.ChoiceFilter(
-        method="read_by_the_store",
+    sort = ListedChoiceFilter(
         label="Sort",
-        choices=[(name, name) for name in list_parameters.SORT_KEYS],
+        values=list_parameters.SORT_KEYS,
+        method="read_by_the_store",
         help_text=list_parameters.SORT_HELP,
     )
-    order = filters.ChoiceFilter(
-        method="read_by_the_store",
+    order = ListedChoiceFilter(
         label="Order",
-        choices=[(name, name) for name in list_parameters.ORDERS],
+        values=list_parameters.ORDERS,
+        method="read_by_the_store",
         help_text=list_parameters.ORDER_HELP,
     )
 
     class Meta:
         model = Task
         fields: list[str] = []
+
+    @classmethod
+    def unknown_parameters(cls, query) -> dict[str, list[str]]:
+        """The parameters of a list request that nothing reads, each with its message: a
+        misspelt filter would otherwise return the whole list."""
+        return unknown_name_errors(
+            query.keys(), known=[*cls.base_filters, *PAGING_PARAMETERS], ignored=TRANSPORT_PARAMETERS
+        )
 
     def selector_arguments(self) -> dict[str, Any]:
         """The valid form's values as the keyword arguments of `TaskStore.list` (the
@@ -208,24 +233,15 @@ class TaskFilter(filters.FilterSet):
         """`.qs`, for the browsable API's form and the tests: the data layer's condition."""
         return queryset.filter(matching(**self.selector_arguments()))
 
-    def get_form_class(self):
-        """The browsable API's filter form also offers `ordering`, which list_arguments
-        reads: a field that filters nothing."""
-        ordering = forms.CharField(
-            required=False,
-            label="Ordering",
-            help_text="Sort key; a leading - sorts descending.",
-            widget=forms.Select(
-                choices=[("", f"{DEFAULT_ORDERING} (default)"), *((name, name) for name in ORDERING_CHOICES)]
-            ),
-        )
-        return type(super().get_form_class().__name__, (super().get_form_class(),), {"ordering": ordering})
-
 
 def list_arguments(query_params) -> dict[str, Any]:
     """The typed arguments of `TaskStore.list` that a list request's query string asks
-    for. A value that cannot be read is a 400 naming it, checked in this order: the
-    filters, the ordering, the limit, then (by the store) the cursor."""
+    for. A parameter that cannot be read is a 400 naming it, checked in this order: one
+    that nothing reads, the filters, the ordering, the limit, then (by the store) the
+    cursor."""
+    unknown = TaskFilter.unknown_parameters(query_params)
+    if unknown:
+        raise ValidationError(unknown)
     arguments: dict[str, Any] = {}
     # Building and validating django-filter's form costs a quarter of a plain list
     # request: only when the query string names a filter.
@@ -256,3 +272,18 @@ def requested_limit(query_params) -> int:
 class TaskFilterBackend(filters.DjangoFilterBackend):
     """Documents the list's filters (schema) and draws their form (browsable API); the
     list itself reads them through list_arguments."""
+
+    # The browsable API's Filters dialog, which leaves empty fields out of the URL.
+    template = "tasks/filter_form.html"
+    # The dialog offers one vocabulary, `status`/`sort`/`order`: with `completed` and
+    # `ordering` beside them a contradictory pair was one click away. Both still work in
+    # a URL, as every parameter does.
+    NOT_IN_DIALOG = ("completed",)
+
+    def to_html(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        for name in self.NOT_IN_DIALOG:
+            filterset.form.fields.pop(name, None)
+        return loader.get_template(self.template).render({"filter": filterset}, request)

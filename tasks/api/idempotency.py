@@ -1,4 +1,6 @@
-"""`Idempotency-Key` on POST: a retry gets the first response and changes nothing.
+"""`Idempotency-Key` on every write (POST, PUT, PATCH, DELETE, complete): a retry gets
+the first response and changes nothing. So a client that got no answer, or a 503 after
+its write committed, can send the same request again safely.
 
 The work runs in a transaction that ends by storing its response under the key
 (one statement, which replaces a record past its retention). If the key already
@@ -40,13 +42,21 @@ class KeyReused(APIException):
 
 
 def fingerprint(request) -> str:
-    """What makes two requests "the same": the endpoint and the parsed body (the
-    path's user id may be spelt `me` or not: keys are per user anyway)."""
+    """What makes two requests "the same": the endpoint, the task it names and the
+    parsed body (the path's user id may be spelt `me` or not: keys are per user anyway)."""
     data = request.data
     if hasattr(data, "lists"):  # form data: keep repeated fields
         data = dict(data.lists())
     body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)
-    endpoint = request.resolver_match.view_name if request.resolver_match else request.path
+    match = request.resolver_match
+    endpoint = match.view_name if match else request.path
+    # A PUT to one task and the same PUT to another are two requests (a create names
+    # none, so its fingerprint is as it always was).
+    endpoint += (
+        "".join(f" {name}={value}" for name, value in sorted(match.kwargs.items()) if name != "user_id")
+        if match
+        else ""
+    )
     return hashlib.sha256(f"{request.method} {endpoint}\n".encode() + body).hexdigest()
 
 
@@ -80,11 +90,13 @@ def run_once(request, *, user_id: str, work: Callable[[], Response]) -> Response
     except _AnsweredAlready:
         return _replay(_live_record(user_id=user_id, key=key), digest)
     except (APIException, Refused):
-        # A key that already answered another body says so, whatever this body's fault.
+        # The first request may have changed what this one finds (a retried DELETE finds
+        # no task, a retried PUT with If-Match a new ETag): a key that already answered
+        # replays that answer, or says it answered another body, whatever this one's fault.
         record = _live_record(user_id=user_id, key=key)
-        if record is not None and record.fingerprint != digest:
-            raise KeyReused() from None
-        raise
+        if record is None:
+            raise
+        return _replay(record, digest)
     return response
 
 

@@ -10,6 +10,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
+from tasks.api.json_depth import TooDeeplyNested, check_depth
+
 
 class RequestTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -32,7 +34,7 @@ class FastJSONRenderer(JSONRenderer):
 
 class StrictJSONParser(JSONParser):
     """Refuses bodies over the size limit (413), NaN, invalid UTF-8, lone surrogates and
-    nesting deeper than orjson's limit, each as a clear 4xx rather than a crash later."""
+    nesting deeper than MAX_JSON_DEPTH, each as a clear 4xx rather than a crash later."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -40,6 +42,11 @@ class StrictJSONParser(JSONParser):
         if len(body) > limit:
             raise RequestTooLarge(f"Request body is larger than {limit} bytes.")
         try:
-            return orjson.loads(body)
+            data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        try:
+            check_depth(body, data)
+        except TooDeeplyNested as exc:
+            raise ParseError(str(exc)) from None
+        return data

@@ -38,8 +38,10 @@ class KeysetPagination(BasePagination):
                 "name": self.limit_query_param,
                 "in": "query",
                 "required": False,
-                "description": f"Tasks per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                # No `default` in the schema: generated clients send a declared default on
+                # every call; leaving the parameter out lets the server's apply.
+                "description": f"Tasks per page, 1 to {MAX_LIMIT}; {DEFAULT_LIMIT} when left out.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
             },
             {
                 "name": self.cursor_query_param,
@@ -55,13 +57,15 @@ class KeysetPagination(BasePagination):
                 "in": "query",
                 "required": False,
                 "description": (
-                    "Sort key, `-` for descending; ties break on id, null due dates come last. "
-                    "`sort` and `order` say the same in other words."
+                    f"Sort key, `-` for descending; `{DEFAULT_ORDERING}` (newest first) when left "
+                    "out. Ties break on id, null due dates come last. `sort` and `order` say the "
+                    "same in other words (send either, or both where they agree)."
                 ),
+                # No `default` (see limit): a generated client would send `-created_at` with
+                # every `sort=title`, a contradiction.
                 "schema": {
                     "type": "string",
                     "enum": ORDERING_CHOICES,
-                    "default": DEFAULT_ORDERING,
                     # Names for generated clients' enums (`-title` is TITLE_DESC, not VALUE_3).
                     "x-enum-varnames": [
                         name.lstrip("-") + ("_desc" if name.startswith("-") else "")

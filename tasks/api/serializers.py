@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 from django.db import models
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from tasks.api.fields import (
     AwareDateTimeField,
@@ -15,10 +17,44 @@ from tasks.api.fields import (
     StrictCharField,
     TagListField,
 )
+from tasks.api.unknown_names import unknown_name_errors
 from tasks.models import DESCRIPTION_MAX_LENGTH, Task
 
+# What an HTML form (the browsable API's) sends besides its fields.
+FORM_PLUMBING = frozenset({"csrfmiddlewaretoken", "_method", "_content", "_content_type"})
 
-class TaskSerializer(serializers.ModelSerializer):
+
+class StrictInputMixin:
+    """A body may name only the fields a client can write; any other name is a 400 naming
+    it (with the close known name), never silently dropped. The fields the API returns
+    are accepted and ignored, so that a client can send back what it read."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = [name for name, field in self.fields.items() if not field.read_only]
+            read_only = [name for name, field in self.fields.items() if field.read_only]
+            errors = unknown_name_errors(data, known=writable, ignored=[*read_only, *FORM_PLUMBING])
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class AliasField(AwareDateTimeField):
+    """Another name for a field, for JSON clients: the browsable API's form shows only the
+    field itself (an empty second box would read as "both given")."""
+
+    def __init__(self, *, alias_of: str, **kwargs):
+        self.alias_of = alias_of
+        kwargs.setdefault("style", {"template": "tasks/forms/not_shown.html"})
+        super().__init__(write_only=True, required=False, **kwargs)
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary):
+            return serializers.empty
+        return super().get_value(dictionary)
+
+
+class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A task. Fields that are left out of a write keep their value."""
 
     # Wrong JSON types are refused: a number is not a title, nor `0` a `completed`.
@@ -38,7 +74,16 @@ class TaskSerializer(serializers.ModelSerializer):
     )
     priority = PriorityField(required=False)
     tags = TagListField(source="tag_names", required=False)
-    due_at = AwareDateTimeField(required=False, allow_null=True)
+    # The HTML form's box has no zone: its template says the time is read as UTC.
+    due_at = AwareDateTimeField(
+        required=False, allow_null=True, style={"template": "tasks/forms/utc_datetime_input.html"}
+    )
+    # The hackathon front ends' name for it (also a `sort` value); one or the other.
+    due_date = AliasField(
+        alias_of="due_at",
+        allow_null=True,
+        help_text="Another name for due_at (send one of the two, not both).",
+    )
 
     class Meta:
         model = Task
@@ -51,6 +96,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "priority",
             "tags",
             "due_at",
+            "due_date",
             "completed_at",
             "created_at",
             "updated_at",
@@ -66,24 +112,29 @@ class TaskSerializer(serializers.ModelSerializer):
             cls._fields_from_model = super().get_fields()
         return copy.deepcopy(cls._fields_from_model)
 
+    def validate(self, attrs):
+        if "due_date" in attrs:
+            if "due_at" in attrs:
+                message = "due_date is another name for due_at: send one of them."
+                raise serializers.ValidationError({"due_date": [message]})
+            attrs["due_at"] = attrs.pop("due_date")
+        return attrs
 
-class CompletionSerializer(serializers.Serializer):
+
+class CompletionSerializer(StrictInputMixin, serializers.Serializer):
     """Body of `PATCH .../complete`: the state to set. With no body the state toggles."""
 
     # The browsable API prefills its form with this: completing is what one comes here to do.
+    # A misspelt key (`{"complete": true}`) is refused (StrictInputMixin), never a toggle.
     completed = StrictBooleanField(required=False, initial=True)
-
-    def validate(self, attrs):
-        # A misspelt key (`{"complete": true}`) must not fall through to a toggle.
-        unknown = sorted(set(self.initial_data) - set(self.fields) - {"csrfmiddlewaretoken"})
-        if unknown:
-            message = ["Unknown field; send only `completed`."]
-            raise serializers.ValidationError(dict.fromkeys(unknown, message))
-        return attrs
 
 
 class ClearCompletedSerializer(serializers.Serializer):
     deleted = serializers.IntegerField(help_text="How many completed tasks were deleted.")
+
+
+class CompletedCountSerializer(serializers.Serializer):
+    completed_tasks = serializers.IntegerField(help_text="How many completed tasks a POST would delete now.")
 
 
 class TagCountSerializer(serializers.Serializer):

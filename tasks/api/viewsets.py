@@ -97,32 +97,43 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         # PUT leaves omitted fields unchanged (partial), as the earlier backend's clients expect.
-        serializer = self.get_serializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        task = self.store.update(
-            self.kwargs[self.lookup_url_kwarg],
-            if_match=request.headers.get("If-Match"),
-            **serializer.validated_data,
-        )
-        return self.task_response(task)
+        def update_task() -> Response:
+            serializer = self.get_serializer(data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            task = self.store.update(
+                self.kwargs[self.lookup_url_kwarg],
+                if_match=request.headers.get("If-Match"),
+                **serializer.validated_data,
+            )
+            return self.task_response(task)
+
+        return idempotency.run_once(request, user_id=self.owner_id, work=update_task)
 
     def destroy(self, request, *args, **kwargs):
-        self.store.delete(self.kwargs[self.lookup_url_kwarg], if_match=request.headers.get("If-Match"))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        def delete_task() -> Response:
+            self.store.delete(self.kwargs[self.lookup_url_kwarg], if_match=request.headers.get("If-Match"))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+
+        return idempotency.run_once(request, user_id=self.owner_id, work=delete_task)
 
     @api_docs.complete
     @action(detail=True, methods=["patch"], serializer_class=CompletionSerializer)
     def complete(self, request, *args, **kwargs):
         """Complete or reopen this task: PATCH {"completed": true} (or false); with no body,
         PATCH toggles it."""
-        body = CompletionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        task = self.store.set_completion(
-            self.kwargs[self.lookup_url_kwarg],
-            body.validated_data.get("completed"),
-            if_match=request.headers.get("If-Match"),
-        )
-        return self.task_response(task)
+
+        def complete_task() -> Response:
+            body = CompletionSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            task = self.store.set_completion(
+                self.kwargs[self.lookup_url_kwarg],
+                body.validated_data.get("completed"),
+                if_match=request.headers.get("If-Match"),
+            )
+            return self.task_response(task)
+
+        # With a key, a retried toggle replays the first answer instead of toggling back.
+        return idempotency.run_once(request, user_id=self.owner_id, work=complete_task)
 
     @api_docs.complete_page
     @complete.mapping.get
@@ -136,10 +147,20 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         detail=False, methods=["post"], url_path="clear-completed", serializer_class=ClearCompletedSerializer
     )
     def clear_completed(self, request, *args, **kwargs):
+        """Delete all of this user's completed tasks at once: POST, with no body. The answer
+        says how many were deleted; a GET says how many there are now, and deletes nothing."""
+
         def clear() -> Response:
             return Response({"deleted": self.store.clear_completed()})
 
         return idempotency.run_once(request, user_id=self.owner_id, work=clear)
+
+    @api_docs.clear_completed_page
+    @clear_completed.mapping.get
+    def clear_completed_page(self, request, *args, **kwargs):
+        """The browsable API links here with a GET: say what the POST would delete, and offer
+        it, rather than answer 405."""
+        return Response({"completed_tasks": self.store.completed_count()})
 
     @api_docs.sync
     @action(

@@ -34,6 +34,11 @@ def all_tags() -> models.QuerySet[Tag]:
     return Tag.objects.all()
 
 
+def tags_of(owner: str) -> models.QuerySet[Tag]:
+    """One owner's tags, for the choices of their task's admin page."""
+    return Tag.objects.for_owner(owner)
+
+
 def load_tasks(tasks: Iterable[Task]) -> list[Task]:
     """Insert these tasks as they are given (ids, timestamps, `tag_names`), stamped so
     that incremental sync sends them: imports, seeded data, tests."""

@@ -151,22 +151,28 @@ class TaskStore:
         now = timezone.now()
         changes = [(name, "%s", [task_sql.prep(name, value)]) for name, value in fields.items()]
         changes.append(("updated_at", "%s", [task_sql.prep("updated_at", now)]))
+        unless = None
         if completed is not UNSET:
             changes += task_sql.completion_assignments(completed, now)
+            if not fields and tag_names is UNSET:
+                # `{"completed": true}` on a completed task changes nothing, as on complete.
+                unless = task_sql.completion_is(completed)
         if tag_names is UNSET:
-            return self._update(task_id, if_match, changes)
+            return self._update(task_id, if_match, changes, unless=unless)
         names = sorted(set(tag_names))
         changes.append(("tag_names", "%s", [task_sql.prep("tag_names", names)]))
         return self._update(task_id, if_match, changes, tag_names=names)
 
     def set_completion(self, task_id: Any, completed: bool | None, *, if_match: str | None = None) -> Task:
-        """Complete or reopen the task; toggle it when `completed` is None. One statement."""
+        """Complete or reopen the task; toggle it when `completed` is None. Setting the state
+        it already has changes nothing (same version, no sync entry). One statement."""
         now = timezone.now()
         changes = [
             ("updated_at", "%s", [task_sql.prep("updated_at", now)]),
             *task_sql.completion_assignments(completed, now),
         ]
-        return self._update(task_id, if_match, changes)
+        unless = None if completed is None else task_sql.completion_is(completed)
+        return self._update(task_id, if_match, changes, unless=unless)
 
     def delete(self, task_id: Any, *, if_match: str | None = None) -> Task:
         """Delete the task, leaving a tombstone for sync; returns it as it was. One statement
@@ -178,6 +184,10 @@ class TaskStore:
             if gone:
                 return gone[0]
         raise self._why_unmatched(pk, versions)
+
+    def completed_count(self) -> int:
+        """How many of the owner's tasks are completed (one query)."""
+        return self.tasks().filter(completed=True).count()
 
     def clear_completed(self) -> int:
         """Delete the owner's completed tasks (tombstones left); how many there were."""
@@ -205,14 +215,19 @@ class TaskStore:
         tombstones = TaskTombstone.objects.filter(user_id=self.user_id, change_seq__gte=change_seq)
         return [str(task_id) for task_id in tombstones.values_list("task_id", flat=True)]
 
-    def _update(self, task_id: Any, if_match: str | None, changes, *, tag_names=None) -> Task:
+    def _update(self, task_id: Any, if_match: str | None, changes, *, tag_names=None, unless=None) -> Task:
         pk = parse_task_id(task_id)
         versions = versions_named(if_match, pk)
         task = None
         if versions != []:
             with _write(statements=1 if tag_names is None else 2) as stamp:
                 task = task_sql.update_task(
-                    task_id=pk, user_id=self.user_id, assignments=changes, versions=versions, stamp=stamp
+                    task_id=pk,
+                    user_id=self.user_id,
+                    assignments=changes,
+                    versions=versions,
+                    stamp=stamp,
+                    unless=unless,
                 )
                 if task is not None and tag_names is not None:
                     # The row is locked by the update until commit: concurrent relabellings

@@ -110,17 +110,26 @@ def update_task(
     assignments: Sequence[tuple[str, str, list[Any]]],
     versions: Sequence[int] | None,
     stamp: int | None = None,
+    unless: tuple[str, list[Any]] | None = None,
 ) -> Task | None:
     """`UPDATE ... RETURNING` the owner's task, if it is at one of `versions` (any when
     None). `assignments` are (field name, SQL expression, parameters). None when no row
-    matched. One statement."""
-    sets, params = [], []
-    for name, expression, values in assignments:
-        sets.append(f"{_column(Task, name)} = {expression}")
-        params += values
+    matched. One statement.
+
+    `unless` is a condition (SQL, parameters) under which the row already is as asked:
+    then every column keeps its value, version and `updated_at` included, so the write
+    is no change at all (same ETag, nothing new for sync), yet still one statement that
+    tells a match from a miss."""
     stamp_sql, stamp_params = _stamp(stamp)
-    sets.append(f"{_column(Task, 'change_seq')} = {stamp_sql}")
-    params += stamp_params
+    sets, params = [], []
+    for name, expression, values in [*assignments, ("change_seq", stamp_sql, stamp_params)]:
+        column = _column(Task, name)
+        if unless is None:
+            sets.append(f"{column} = {expression}")
+        else:
+            sets.append(f"{column} = CASE WHEN {unless[0]} THEN {column} ELSE {expression} END")
+            params += unless[1]
+        params += values
     where, key_params = _task_key(task_id, user_id)
     version_sql, version_params = _versions(versions)
     sql = (
@@ -146,6 +155,11 @@ def completion_assignments(completed: bool | None, now: datetime) -> list[tuple[
             ("completed_at", f"CASE WHEN {done} THEN {done_at} ELSE %s END", [stamp]),
         ]
     return [("completed", "%s", [False]), ("completed_at", "NULL", [])]
+
+
+def completion_is(completed: bool) -> tuple[str, list[Any]]:
+    """The condition that the task already has this completion state (for `unless`)."""
+    return f"{_column(Task, 'completed')} = %s", [completed]
 
 
 def insert_task(values: dict[str, Any], *, tag_names: Sequence[str] = (), stamp: int | None = None) -> Task:

@@ -12,8 +12,24 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as IssuedTokenFailed
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from tasks.identity.identity_provider import ExternalTokenError, configured_verifier
+from tasks.identity.identity_provider import (
+    ExternalTokenError,
+    IdentityProviderUnavailable,
+    configured_verifier,
+)
 from tasks.identity.principal import ExternalUser
+
+IDENTITY_PROVIDER_RETRY_AFTER = 5
+
+
+class IdentityProviderDown(exceptions.APIException):
+    """A 503 with Retry-After (DRF sends `wait` as that header): the token may well be
+    valid, so the client must not sign its user out."""
+
+    status_code = 503
+    default_detail = "The identity provider cannot be reached to check this token; try again shortly."
+    default_code = "identity_provider_unavailable"
+    wait = IDENTITY_PROVIDER_RETRY_AFTER
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -43,6 +59,12 @@ class BearerTokenAuthentication(BaseAuthentication):
         return self._authenticate_external(token)
 
     def authenticate_header(self, request) -> str:
+        """The 401's challenge. A bearer token that was sent and refused (expired, tampered,
+        unknown) says `invalid_token` (RFC 6750, 3.1), so that a client knows to refresh it
+        rather than to sign in from scratch."""
+        parts = get_authorization_header(request).split()
+        if parts and parts[0].lower() == self.keyword:
+            return 'Bearer realm="api", error="invalid_token"'
         return 'Bearer realm="api"'
 
     def _authenticate_issued(self, token: str):
@@ -62,6 +84,8 @@ class BearerTokenAuthentication(BaseAuthentication):
             return ExternalUser(verifier.user_id(token)), token
         except ExternalTokenError as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from None
+        except IdentityProviderUnavailable:
+            raise IdentityProviderDown from None
 
 
 def unverified_claims(token: str) -> dict:

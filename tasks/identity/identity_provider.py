@@ -2,7 +2,9 @@
 
 HS256 with a shared secret (`AUTH_JWT_SECRET`), or RS256/ES256/EdDSA with keys
 from a JWKS URL (`AUTH_JWKS_URL`), whose key set is cached and fetched again
-when a token names a key id the cache does not know.
+when a token names a key id the cache does not know. When the key set cannot be
+fetched, a token is neither valid nor invalid: the provider is unavailable (a 503
+the client retries, rather than a 401 that signs its user out).
 """
 
 from __future__ import annotations
@@ -15,15 +17,44 @@ from functools import lru_cache
 import jwt
 from django.conf import settings
 
+from config.circuit_breaker import CircuitBreaker
 from tasks.identity.principal import LOCAL_PREFIX, is_reserved
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 # Seconds a token is still accepted past its `exp` (clock skew between machines).
 LEEWAY = 30
+# A key set fetch that takes longer has failed: the request's answer (a 503) must come
+# within 2 s. After a failed fetch, none is tried for JWKS_RETRY_SECONDS.
+JWKS_TIMEOUT = 1.5
+JWKS_RETRY_SECONDS = 5
 
 
 class ExternalTokenError(Exception):
     """The token is not one the configured identity provider signed, or not valid now."""
+
+
+class IdentityProviderUnavailable(Exception):
+    """The provider's key set could not be fetched: the token cannot be checked now."""
+
+
+class GuardedJWKClient(jwt.PyJWKClient):
+    """PyJWT's key set client, which stops asking an unreachable provider for a while
+    (a hung one would otherwise cost every request with an uncached key the timeout)."""
+
+    def __init__(self, uri: str, **kwargs) -> None:
+        super().__init__(uri, **kwargs)
+        self.breaker = CircuitBreaker("Identity provider's key set", cooldown=JWKS_RETRY_SECONDS)
+
+    def fetch_data(self):
+        if not self.breaker.allows_call():
+            raise jwt.PyJWKClientConnectionError("The key set was unreachable moments ago; not fetched.")
+        try:
+            data = super().fetch_data()
+        except jwt.PyJWKClientConnectionError:
+            self.breaker.failed()
+            raise
+        self.breaker.succeeded()
+        return data
 
 
 class RecentlyVerifiedTokens:
@@ -76,10 +107,14 @@ class ExternalTokenVerifier:
     ) -> None:
         self.secret = secret
         self.jwks_client = (
-            jwt.PyJWKClient(jwks_url, cache_jwk_set=True, lifespan=300, timeout=5) if jwks_url else None
+            GuardedJWKClient(jwks_url, cache_jwk_set=True, lifespan=300, timeout=JWKS_TIMEOUT)
+            if jwks_url
+            else None
         )
         self.issuer = issuer or None
-        self.audience = audience or None
+        # A comma list: a deployment's tokens may be for the API (a front end's) or for its
+        # MCP endpoint (an OAuth connector's, whose audience is the /mcp URL); any one does.
+        self.audience = [name.strip() for name in audience.split(",") if name.strip()] or None
         self.user_claim = user_claim
         self.recently_verified = RecentlyVerifiedTokens()
 
@@ -154,6 +189,8 @@ class ExternalTokenVerifier:
                 # `alg` that does not fit the key (ES256 with an RSA kid) as an invalid
                 # token, where a bare key of the wrong type raises TypeError (a 500).
                 return self.jwks_client.get_signing_key_from_jwt(token), algorithm
+            except jwt.PyJWKClientConnectionError as exc:
+                raise IdentityProviderUnavailable(str(exc)) from exc
             except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
                 raise ExternalTokenError("Token is signed with an unknown key.") from exc
         raise ExternalTokenError("Token uses an algorithm that is not accepted.")

@@ -4,7 +4,10 @@ Each tool acts for the caller that `tasks.mcp.views` authenticated (`CALLER`), t
 the owner-scoped task store (`tasks.data.store`) that the REST API uses, and validates its
 input with `TaskSerializer`, as the REST API does. A refusal (bad arguments, an unknown
 or foreign task) is a `ToolError`: the client gets a result with `isError` and the
-message, never a protocol error.
+message, never a protocol error. So is a database outage, said to be temporary: MCP
+puts a failing dependency among tool execution errors, which the model reads and can
+act on (retry), where a JSON-RPC error or an HTTP 503 goes to the host application,
+which most hosts show as a broken connection without retrying.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from uuid import UUID
 import orjson
 from asgiref.sync import sync_to_async
 from django import forms
+from django.db import DatabaseError
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 from rest_framework.exceptions import APIException, ValidationError
 
+from config.middleware.outages import RETRY_AFTER_SECONDS, unavailable_detail
+from config.version import VERSION
 from tasks.api import task_json
 from tasks.api.errors import flatten_errors, from_data_layer, summary
 from tasks.api.fields import MAX_TAGS_PER_TASK
@@ -43,6 +49,7 @@ CALLER: ContextVar[str] = ContextVar("mcp_caller")
 
 server = MCPServer(
     name="tasks",
+    version=VERSION,
     instructions=(
         "Manage the signed-in user's to-do tasks: add, list, complete, update and delete them. "
         "Every tool acts only for the user whose token made the request; task ids are UUIDs "
@@ -99,6 +106,13 @@ def _in_request_thread(work: Callable[..., Any]) -> Callable[..., Any]:
             raise ToolError(summary(flatten_errors(exc.detail))) from None
         except APIException as exc:
             raise ToolError(str(exc.detail)) from None
+        except DatabaseError as exc:
+            detail = unavailable_detail(exc)
+            if detail is None:
+                raise
+            raise ToolError(
+                f"Temporarily unavailable, retry in {RETRY_AFTER_SECONDS} seconds. {detail}"
+            ) from None
 
     return tool
 

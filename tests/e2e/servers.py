@@ -68,12 +68,26 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def collect_static() -> None:
+    """The build step's collectstatic (bin/build), for a test whose server renders pages
+    (the admin's login form): with DEBUG off they need the manifest of static files."""
+    if (PROJECT_DIR / "staticfiles" / "staticfiles.json").exists():
+        return
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=PROJECT_DIR,
+        env=server_env(),
+        check=True,
+    )
+
+
 class ProductionServer:
     """One server process as the Procfile starts it, with its workers; started at once,
     waited for separately."""
 
-    def __init__(self, *, workers: int = 2, **env_overrides: str) -> None:
-        port = free_port()
+    def __init__(self, *, workers: int = 2, port: int | None = None, **env_overrides: str) -> None:
+        # A port chosen beforehand lets another process be configured with the URL first.
+        port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.log = tempfile.TemporaryFile(prefix="server-log-")  # noqa: SIM115 - closed in stop()
         env = server_env(PORT=str(port), WEB_CONCURRENCY=str(workers), **env_overrides)

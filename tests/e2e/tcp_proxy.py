@@ -9,22 +9,26 @@ import threading
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:`port` to `target`. `cut()` drops every connection and
-    refuses new ones; `restore()` listens again on the same port."""
+    """Forwards `host`:`port` (127.0.0.1 and a free port by default) to `target`.
+    `cut()` drops every connection and refuses new ones; `restore()` listens again on
+    the same port. `cut_after(marker)` cuts as soon as the client has sent `marker` on
+    to the server: the statement arrives, its answer never does."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.target = target
-        self._listener = self._listen(0)
+        self.host = host
+        self._listener = self._listen(port)
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
+        self._cut_marker: bytes | None = None
+        self.cut_done = threading.Event()
         self._start_accepting()
 
-    @staticmethod
-    def _listen(port: int) -> socket.socket:
+    def _listen(self, port: int) -> socket.socket:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", port))
+        listener.bind((self.host, port))
         listener.listen(64)
         return listener
 
@@ -58,6 +62,12 @@ class TcpProxy:
                         if not data:
                             return
                         peers[key.fileobj].sendall(data)
+                        marker = self._cut_marker
+                        if marker is not None and key.fileobj is client and marker in data:
+                            self._cut_marker = None
+                            self.cut()
+                            self.cut_done.set()
+                            return
             except OSError:
                 return
             finally:
@@ -80,6 +90,20 @@ class TcpProxy:
             open_sockets = list(self._sockets)
         self._close(*open_sockets)
 
+    def cut_after(self, marker: bytes) -> None:
+        self.cut_done.clear()
+        self._cut_marker = marker
+
     def restore(self) -> None:
         self._listener = self._listen(self.port)
         self._start_accepting()
+
+
+if __name__ == "__main__":
+    # `python -m tests.e2e.tcp_proxy HOST PORT TARGET_HOST TARGET_PORT`: forward until
+    # killed (tests/e2e/blackhole.py runs one inside a network namespace).
+    import sys
+
+    listen_host, listen_port, target_host, target_port = sys.argv[1:5]
+    TcpProxy((target_host, int(target_port)), host=listen_host, port=int(listen_port))
+    threading.Event().wait()

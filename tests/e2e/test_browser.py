@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.data.staff import load_tasks
 from tasks.models import Task
@@ -163,6 +164,28 @@ def test_staff_add_a_task_in_the_admin_and_complete_it_with_the_bulk_action(
     assert completed_right <= list_right, "the columns after the title are pushed out of view"
 
 
+def test_the_admins_tag_picker_offers_only_the_owners_tags(
+    browser, screenshot, django_user_model, alice, bob, make_task
+):
+    django_user_model.objects.create_superuser("root", "root@example.test", "root-pass-123!")
+    task = make_task(alice, title="Buy milk")
+    task.set_tags(["home"])
+    make_task(bob, title="Call mum").set_tags(["work"])
+    browser.open(f"/admin/login/?next=/admin/tasks/task/{task.pk}/change/")
+    browser.fill("#id_username", "root")
+    browser.fill("#id_password", "root-pass-123!")
+    browser.click_and_wait_for_page("input[type=submit]")
+
+    # filter_horizontal's two boxes: the offered tags and the chosen ones.
+    offered = [
+        option.text for option in browser.driver.find_elements(By.CSS_SELECTOR, "#id_tags_from option")
+    ]
+    chosen = [option.text for option in browser.driver.find_elements(By.CSS_SELECTOR, "#id_tags_to option")]
+    screenshot("admin-5-tag-picker")
+
+    assert (offered, chosen) == ([], ["home"])
+
+
 def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(browser, screenshot, alice):
     browser.open("/api-auth/login/?next=/api/me/tasks")
     browser.assert_styled("rest_framework/css/bootstrap.min.css")
@@ -256,15 +279,18 @@ def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, 
     browser.find("#filtersModal.in")
     modal = browser.find("#filtersModal").text
     assert "[invalid name]" not in modal and "`" not in modal
-    for label in ("Search:", "Overdue:", "Tag:", "Ordering:", "Status:", "Sort:", "Order:"):
+    for label in ("Search:", "Overdue:", "Tag:", "Status:", "Sort:", "Order:"):
         assert label in modal
+    assert "Completed:" not in modal and "Ordering:" not in modal  # one vocabulary
     browser.fill("#filtersModal input[name=tag]", "shopping")
     Select(browser.find("#filtersModal select[name=status]")).select_by_value("pending")
-    Select(browser.find("#filtersModal select[name=ordering]")).select_by_value("title")
+    Select(browser.find("#filtersModal select[name=sort]")).select_by_value("title")
     screenshot("api-filter-1-dialog")
     browser.click_and_wait_for_page("#filtersModal button[type=submit]")
 
-    assert "tag=shopping" in browser.driver.current_url and "status=pending" in browser.driver.current_url
+    # Only what was chosen lands in the URL, not every empty field of the dialog.
+    query = browser.driver.current_url.split("?", 1)[1]
+    assert sorted(query.split("&")) == ["sort=title", "status=pending", "tag=shopping"]
     listed = browser.response_json()
     assert [task["title"] for task in listed] == ["Buy apples"]
     # Each task links to its page.
@@ -281,6 +307,35 @@ def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, 
     screenshot("api-complete-2-completed")
     groceries.refresh_from_db()
     assert groceries.completed is True and groceries.completed_at is not None
+
+
+def test_a_user_clears_completed_tasks_from_the_extra_actions_menu(browser, screenshot, alice, make_task):
+    make_task(alice, title="Done", completed=True)
+    make_task(alice, title="Still to do")
+    sign_in(browser, "alice", "alice-pass-123!", "/api/me/tasks")
+
+    browser.find("#extra-actions-menu").click()
+    browser.click_and_wait_for_page("a[href$='/tasks/clear-completed']")
+    assert "Delete all of this user's completed tasks at once" in browser.text
+    assert browser.response_json() == {"completed_tasks": 1}
+    assert browser.find("form.clear-completed button").text == "Delete the 1 completed task"
+    screenshot("api-clear-1-page")
+    browser.click_and_wait_for_page("form.clear-completed button")
+
+    assert browser.response_json() == {"deleted": 1}
+    assert "No completed tasks to delete." in browser.text
+    screenshot("api-clear-2-cleared")
+    assert list(Task.objects.values_list("title", flat=True)) == ["Still to do"]
+
+
+def test_the_admin_and_login_pages_are_found_without_their_slash(browser):
+    browser.open("/admin")
+    browser.find("#id_username")
+    assert browser.driver.current_url == browser.base_url + "/admin/login/?next=/admin/"
+
+    browser.open("/api-auth/login")
+    browser.find("#id_username")
+    assert browser.driver.current_url == browser.base_url + "/api-auth/login/"
 
 
 @pytest.mark.parametrize("path", ["/api/docs", "/api/redoc"])
@@ -316,6 +371,57 @@ def requests_made(driver) -> tuple[set[str], set[str]]:
         elif message["method"] == "Network.loadingFailed" and params.get("blockedReason"):
             blocked.add(params["requestId"])
     return set(sent.values()), {sent[request_id] for request_id in blocked if request_id in sent}
+
+
+# What the official MCP TypeScript SDK sends from a page: initialize, then every message
+# with `mcp-protocol-version` (a header that needs the CORS preflight to allow it), and a
+# GET for a server-sent stream, which it skips quietly on a 405.
+MCP_FROM_A_PAGE = """
+const [url, token, done] = arguments;
+const json = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"};
+const auth = {"Authorization": "Bearer " + token};
+const version = {"mcp-protocol-version": "2025-06-18"};
+async function post(id, method, params, headers) {
+  const response = await fetch(url, {method: "POST", headers: {...json, ...headers},
+    body: JSON.stringify({jsonrpc: "2.0", id, method, params})});
+  return {status: response.status, body: await response.json().catch(() => null),
+          challenge: response.headers.get("WWW-Authenticate")};
+}
+(async () => {
+  try {
+    const init = await post(1, "initialize", {protocolVersion: "2025-06-18", capabilities: {},
+      clientInfo: {name: "page", version: "1"}}, auth);
+    const listed = await post(2, "tools/list", {}, {...auth, ...version});
+    const stream = await fetch(url, {headers: {...auth, ...version, "Accept": "text/event-stream"}});
+    const anonymous = await post(3, "tools/list", {}, version);
+    done({init: init.status, server: init.body.result.serverInfo.name,
+          tools: listed.body.result.tools.map(tool => tool.name).sort(),
+          stream: stream.status, anonymous: anonymous.status, challenge: anonymous.challenge});
+  } catch (error) {
+    done({error: String(error)});
+  }
+})();
+"""
+
+
+def test_a_page_of_a_configured_origin_uses_mcp_across_origins(browser, settings, alice):
+    # The same server under another host name is another origin for the browser.
+    page_origin = browser.base_url.replace("localhost", "127.0.0.1")
+    assert page_origin != browser.base_url
+    settings.CORS_ALLOWED_ORIGINS = [page_origin]
+    browser.driver.get(page_origin + "/admin/login/")
+    browser.find("body")
+
+    seen = browser.driver.execute_async_script(
+        MCP_FROM_A_PAGE, browser.base_url + "/mcp", str(AccessToken.for_user(alice))
+    )
+
+    assert "error" not in seen, seen
+    assert (seen["init"], seen["server"]) == (200, "tasks")
+    assert seen["tools"] == ["add_task", "complete_task", "delete_task", "list_tasks", "update_task"]
+    assert seen["stream"] == 405
+    assert seen["anonymous"] == 401
+    assert seen["challenge"].startswith("Bearer")
 
 
 def sign_in(browser, username: str, password: str, next_path: str) -> None:

@@ -115,6 +115,17 @@ def test_a_generated_client_does_a_whole_round_trip(client_package, live_server,
         "me", client=client, tag=["paperwork"], ordering=models.TasksListOrdering.TITLE_DESC
     )
     assert [item.id for item in listed] == [task.id]
+    # The hackathon's names: the client sends no default `ordering` along to contradict them.
+    by_title = tasks_list.sync(
+        "me",
+        client=client,
+        sort=models.TasksListSort.TITLE,
+        order=models.TasksListOrder.DESC,
+        status=models.TasksListStatus.PENDING,
+    )
+    assert [item.title for item in by_title] == ["Water the plants", "File the tax return"]
+    a_to_z = tasks_list.sync("me", client=client, sort=models.TasksListSort.TITLE, limit=1)
+    assert [item.id for item in a_to_z] == [task.id]
 
     fetched = tasks_retrieve.sync_detailed("me", task.id, client=client)
     assert fetched.status_code == HTTPStatus.OK
@@ -144,6 +155,8 @@ def test_a_generated_client_does_a_whole_round_trip(client_package, live_server,
         "me", task.id, client=client, body=models.PatchedCompletionRequest(completed=True)
     )
     assert completed.completed is True and completed.completed_at
+    done = tasks_list.sync("me", client=client, status=models.TasksListStatus.COMPLETED)
+    assert [item.id for item in done] == [task.id]
 
     tagged = tasks_update.sync("me", other.id, client=client, body=models.PatchedTaskRequest(tags=["garden"]))
     assert tagged.tags == ["garden"]

@@ -63,6 +63,8 @@ def pgbouncer_in_transaction_mode() -> Iterator[int]:
             f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {users}\n"
             "pool_mode = transaction\ndefault_pool_size = 4\n"
+            # The test's own user may run admin commands (KILL, RESUME) on its console.
+            f"admin_users = {db['USER']}\n"
         )
         os.chmod(directory, 0o755)
         runner = _runs_as()

@@ -1,0 +1,159 @@
+"""Serve a WSGI application over granian's RSGI interface, so that no thread ever waits
+on a client.
+
+Under granian's own WSGI interface a request takes one of the worker's few threads as
+soon as its headers arrive, and the thread then reads the body from the socket at the
+client's pace: 16 clients sending a byte every 2 s held every thread of the server. Here
+the event loop reads the whole body first, where a waiting connection costs a little
+memory and no thread: within `body_timeout` seconds (else a 408 and the connection is
+closed), and never more than one byte past `max_body` (Django then answers the 413 itself,
+as before). Only then does the request go to the thread pool, which runs the WSGI
+application to the end and hands back the whole response in one step: one hop between
+the loop and a thread per request. The application's own streamed responses are sent
+once complete (none of the API's responses is streamed).
+
+Measured against granian's WSGI interface, this costs about as much CPU per request and
+much less than the alternatives (an ASGI adapter such as a2wsgi, or nginx in front):
+docs/scaling.md, "Slow and idle clients".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+logger = logging.getLogger("config.server")
+
+JSON = ("content-type", "application/json")
+# `connection: close`: what is left of a refused body is never read.
+CLOSING_JSON = [JSON, ("connection", "close")]
+REQUEST_TIMEOUT = (408, CLOSING_JSON, b'{"detail": "The request body did not arrive in time."}')
+BODY_CUT_OFF = (400, CLOSING_JSON, b'{"detail": "The request body ended before its Content-Length."}')
+SERVER_ERROR = (500, [JSON], b'{"detail": "Internal server error."}')
+
+
+class WsgiOverRsgi:
+    """An RSGI application (granian `--interface rsgi`) running `app` in `threads` threads."""
+
+    def __init__(self, app, *, threads: int, max_body: int, body_timeout: float) -> None:
+        self.app = app
+        self.threads = threads
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="wsgi")
+
+    async def __rsgi__(self, scope, protocol) -> None:
+        if scope.proto != "http":
+            return
+        headers = _joined(scope.headers.items())
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                body = await self._body(scope, headers, protocol)
+        except TimeoutError:
+            protocol.response_bytes(*REQUEST_TIMEOUT)
+            return
+        if body is None:
+            protocol.response_bytes(*BODY_CUT_OFF)
+            return
+        environ = _environ(scope, headers, body)
+        loop = asyncio.get_running_loop()
+        protocol.response_bytes(*await loop.run_in_executor(self.executor, self._run, environ))
+
+    async def _body(self, scope, headers: dict[str, str], protocol) -> bytes | None:
+        """The whole body, or its first max_body + 1 bytes when it is longer (enough for
+        Django's 413); None when the client stopped short of its Content-Length."""
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_body or length == "0":
+                return b""  # nothing to read, or Django refuses it from the header (413)
+            body = await protocol()
+            return body if len(body) == int(length) else None
+        if scope.http_version != "2" and "transfer-encoding" not in headers:
+            return b""  # HTTP/1.x: without either header a request has no body (RFC 9112, 6.3)
+        chunks, size = [], 0
+        async for chunk in protocol:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_body:
+                break
+        return b"".join(chunks)
+
+    def _run(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Call the WSGI application in this thread and collect its whole response."""
+        response: list = []
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
+            response[:] = [int(status[:3]), headers]
+            return chunks.append
+
+        try:
+            result = self.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception:
+            logger.exception("The WSGI application failed outside Django's own error handling")
+            return SERVER_ERROR
+        if not response:
+            logger.error("The WSGI application returned without starting a response")
+            return SERVER_ERROR
+        return response[0], response[1], b"".join(chunks)
+
+
+def _joined(items) -> dict[str, str]:
+    """Header values by lower-case name, repeated headers joined as one (cookies with `;`)."""
+    headers: dict[str, str] = {}
+    for name, value in items:
+        if name in headers:
+            value = headers[name] + ("; " if name == "cookie" else ",") + value
+        headers[name] = value
+    return headers
+
+
+def _host_and_port(address: str) -> tuple[str, str]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), port
+
+
+def _environ(scope, headers: dict[str, str], body: bytes) -> dict:
+    """The WSGI environ (PEP 3333) granian's WSGI interface would have built."""
+    server_name, server_port = _host_and_port(scope.server)
+    remote_addr, remote_port = _host_and_port(scope.client)
+    environ = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        # WSGI strings carry bytes as latin-1; RSGI gives the decoded path.
+        "PATH_INFO": scope.path.encode().decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": remote_addr,
+        "REMOTE_PORT": remote_port,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.input": io.BytesIO(body),
+        # The body is all there: reading to the end is safe without a Content-Length
+        # (config.middleware.chunked_bodies relies on it).
+        "wsgi.input_terminated": True,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        if name == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif name == "content-length":
+            environ["CONTENT_LENGTH"] = value
+        else:
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    if "HTTP_HOST" not in environ and scope.authority:
+        environ["HTTP_HOST"] = scope.authority  # HTTP/2's :authority
+    return environ
