@@ -28,6 +28,7 @@ run: install .env
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The test settings (tests/settings.py) supply a throwaway key and test-only secrets.
 test: export DJANGO_SETTINGS_MODULE = tests.settings

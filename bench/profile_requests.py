@@ -125,9 +125,9 @@ class Driver:
 
 
 def cleanup() -> None:
-    from tasks.models import Task
+    from tasks.data import staff
 
-    Task.objects.filter(user_id__startswith="wrknew").delete()
+    staff.delete_tasks(staff.all_tasks().filter(user_id__startswith="wrknew"))
 
 
 def show_queries(driver: Driver, kind: str) -> None:

@@ -3,10 +3,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from tasks.data import staff
 from tasks.models import Tag, Task
 
 # With the admin's side panels, the list is about 600 pixels wide on a laptop: a longer
@@ -27,7 +27,7 @@ class TaskAdminForm(forms.ModelForm):
         if "tags" not in self.fields:
             return
         owner = self.data.get("user_id") if self.is_bound else self.instance.user_id
-        self.fields["tags"].queryset = Tag.objects.for_owner(owner or "")
+        self.fields["tags"].queryset = staff.tags_of(owner or "")
         if not owner:
             self.fields["tags"].help_text = "The owner's tags: save the task with its user id first."
 
@@ -63,30 +63,36 @@ class TaskAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark selected tasks as completed")
     def mark_completed(self, request, queryset: QuerySet[Task]) -> None:
-        now = timezone.now()
-        changed = queryset.filter(completed=False).update(completed=True, completed_at=now, updated_at=now)
+        changed = staff.set_completion(queryset, True)
         self.message_user(request, f"{changed} task(s) marked as completed.", messages.SUCCESS)
 
     @admin.action(description="Reopen selected tasks")
     def mark_open(self, request, queryset: QuerySet[Task]) -> None:
-        changed = queryset.filter(completed=True).update(
-            completed=False, completed_at=None, updated_at=timezone.now()
-        )
+        changed = staff.set_completion(queryset, False)
         self.message_user(request, f"{changed} task(s) reopened.", messages.SUCCESS)
 
-    def save_related(self, request, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        # The tags were just saved through the relation: bring the task's copy up to date.
-        form.instance.refresh_tag_names()
+    # Every write below goes through the data layer (tasks.data.staff), which keeps the
+    # change stamps, tombstones and tag copies that incremental sync reads.
+    def get_queryset(self, request) -> QuerySet[Task]:
+        return staff.all_tasks()
 
     def save_model(self, request, obj: Task, form, change: bool) -> None:
-        if "completed" in form.changed_data:
-            completed = obj.completed
-            obj.completed = not completed
-            obj.set_completed(completed)
-        if change:
-            obj.touch()
-        super().save_model(request, obj, form, change)
+        staff.save_task(
+            obj,
+            owner=form.initial.get("user_id", obj.user_id),
+            changed=form.changed_data,
+            tag_names=[tag.name for tag in form.cleaned_data.get("tags", [])],
+            adding=not change,
+        )
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        """The tags were written with the task (save_model)."""
+
+    def delete_model(self, request, obj: Task) -> None:
+        staff.delete_tasks([obj])
+
+    def delete_queryset(self, request, queryset: QuerySet[Task]) -> None:
+        staff.delete_tasks(queryset)
 
 
 @admin.register(Tag)
@@ -94,3 +100,15 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "user_id"]
     search_fields = ["name", "user_id"]
     ordering = ["user_id", "name"]
+
+    def get_queryset(self, request) -> QuerySet[Tag]:
+        return staff.all_tags()
+
+    def save_model(self, request, obj: Tag, form, change: bool) -> None:
+        staff.save_tag(obj)
+
+    def delete_model(self, request, obj: Tag) -> None:
+        staff.delete_tags([obj])
+
+    def delete_queryset(self, request, queryset: QuerySet[Tag]) -> None:
+        staff.delete_tags(queryset)

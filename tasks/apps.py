@@ -16,6 +16,13 @@ class TasksConfig(AppConfig):
 
         statement_timeout.connect_signals(self)
 
+        from django.db.models.signals import pre_save
+
+        from tasks.data.staff import stamp_loaded_task
+        from tasks.models import Task
+
+        pre_save.connect(stamp_loaded_task, sender=Task, dispatch_uid="tasks.stamp_loaded_task")
+
         from tasks.identity import login_lockout
 
         login_lockout.connect_signals()

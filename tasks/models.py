@@ -6,12 +6,11 @@ import uuid
 from collections.abc import Iterable
 
 import orjson
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from tasks.api.preconditions import etag as version_etag
-from tasks.data.change_clock import next_change_seq
+from tasks.data.versions import etag as version_etag
 
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -49,6 +48,17 @@ class Priority(models.IntegerChoices):
     HIGH = 3, "high"
 
 
+class WriteOutsideTheStore(TypeError):
+    """A task or tag written past the data layer, which would leave sync and ETags behind."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"Tasks are not written with {what}: use tasks.data.store.TaskStore (one owner's "
+            "tasks) or tasks.data.staff (the admin, fixtures, seeded rows), which keep each "
+            "task's change stamp, tombstones and tag copy for incremental sync."
+        )
+
+
 class TaskQuerySet(models.QuerySet["Task"]):
     def for_owner(self, user_id: str) -> TaskQuerySet:
         """The one way to reach a user's tasks: every API query starts here."""
@@ -57,27 +67,21 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def changed_since(self, change_seq: int) -> TaskQuerySet:
         return self.filter(change_seq__gte=change_seq)
 
-    # Every write path (API, admin, shell) goes through these, so incremental sync
-    # sees each change and each deletion.
-    def update(self, **fields) -> int:
-        with transaction.atomic(using=self.db, savepoint=False):
-            fields.setdefault("change_seq", next_change_seq())
-            return super().update(**fields)
-
-    update.alters_data = True  # type: ignore[attr-defined]
+    # Writes that would skip the change stamp, the tombstones or the tag copy: the
+    # store (tasks.data) writes tasks, and keeps all three.
+    def update(self, **fields):
+        raise WriteOutsideTheStore("update()")
 
     def delete(self):
-        if self.query.is_sliced:
-            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
-        with transaction.atomic(using=self.db, savepoint=False):
-            # Decide once which rows go: re-running the filter for the tombstones and
-            # again for the delete could pick up a row another transaction committed in
-            # between (a task completed during clear-completed) and delete it unreported.
-            doomed = Task.objects.using(self.db).filter(pk__in=list(self.values_list("pk", flat=True)))
-            TaskTombstone.record(doomed)
-            return super(TaskQuerySet, doomed).delete()
+        raise WriteOutsideTheStore("delete()")
 
-    delete.alters_data = True  # type: ignore[attr-defined]
+    def bulk_create(self, *args, **kwargs):
+        raise WriteOutsideTheStore("bulk_create()")
+
+    def bulk_update(self, *args, **kwargs):
+        raise WriteOutsideTheStore("bulk_update()")
+
+    update.alters_data = delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
 
 
@@ -94,8 +98,8 @@ class Task(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField("Tag", related_name="tasks", blank=True)
-    # The tags' names, sorted: a copy of `tags` written in the same transaction (see
-    # set_tags), so that reading a task or a page of them needs no join. The relation
+    # The tags' names, sorted: a copy of `tags` written in the same transaction by the
+    # data layer, so that reading a task or a page of them needs no join. The relation
     # stays the truth for filtering by tag and counting tags.
     tag_names = FastJSONField(default=list, db_default=models.Value("[]"), editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -144,48 +148,15 @@ class Task(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            self.change_seq = next_change_seq()
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "change_seq"}
-            super().save(*args, **kwargs)
+        raise WriteOutsideTheStore("save()")
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            TaskTombstone.record(Task.objects.filter(pk=self.pk))
-            return super().delete(*args, **kwargs)
+        raise WriteOutsideTheStore("delete()")
 
     @property
     def etag(self) -> str:
         """A strong ETag: it changes with every write of the task (tags included)."""
         return version_etag(self.pk, self.change_seq)
-
-    def set_completed(self, completed: bool) -> None:
-        """Change the completion state, stamping or clearing `completed_at` with it."""
-        if completed and not self.completed:
-            self.completed_at = timezone.now()
-        elif not completed:
-            self.completed_at = None
-        self.completed = completed
-
-    def touch(self) -> None:
-        self.updated_at = timezone.now()
-
-    def set_tags(self, names: list[str]) -> None:
-        """Label this saved task with exactly these tags, creating the owner's missing ones.
-        Call it within the task's write transaction; it saves `tag_names`."""
-        self.tags.set(Tag.resolve(user_id=self.user_id, names=names))
-        self.refresh_tag_names(names)
-
-    def refresh_tag_names(self, names: list[str] | None = None) -> None:
-        """Write the copy of the tag names (read from the relation unless given)."""
-        if names is None:
-            names = list(self.tags.values_list("name", flat=True))
-        sorted_names = sorted(set(names))
-        if sorted_names != self.tag_names:
-            self.tag_names = sorted_names
-            self.save(update_fields=["tag_names"])
 
 
 class TagQuerySet(models.QuerySet["Tag"]):
@@ -195,16 +166,15 @@ class TagQuerySet(models.QuerySet["Tag"]):
     def with_counts(self) -> TagQuerySet:
         return self.annotate(count=models.Count("tasks")).filter(count__gt=0).order_by("name")
 
-    def delete(self):
-        with transaction.atomic(using=self.db, savepoint=False):
-            # Their tasks lose the tags: a change for their copies, sync and ETags.
-            tasks = list(Task.objects.using(self.db).filter(tags__in=self).distinct())
-            deleted = super().delete()
-            for task in tasks:
-                task.refresh_tag_names()
-            return deleted
+    # A renamed or deleted tag changes how its tasks look: tasks.data.staff writes
+    # their copies of the names with it.
+    def update(self, **fields):
+        raise WriteOutsideTheStore("a tag's update()")
 
-    delete.alters_data = True  # type: ignore[attr-defined]
+    def delete(self):
+        raise WriteOutsideTheStore("a tag's delete()")
+
+    update.alters_data = delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
 
 
@@ -226,21 +196,13 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    # A renamed or deleted tag changes how its tasks look (admin, shell): stamp them, so
-    # that incremental sync sends them again and their ETags change.
     def save(self, *args, **kwargs) -> None:
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            super().save(*args, **kwargs)
-            for task in Task.objects.using(self._state.db).filter(tags=self):
-                task.refresh_tag_names()
+        if not self._state.adding:
+            raise WriteOutsideTheStore("a tag's save()")
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            tasks = list(Task.objects.using(kwargs.get("using") or self._state.db).filter(tags=self))
-            deleted = super().delete(*args, **kwargs)
-            for task in tasks:
-                task.refresh_tag_names()
-            return deleted
+        raise WriteOutsideTheStore("a tag's delete()")
 
     @classmethod
     def resolve(cls, *, user_id: str, names: Iterable[str]) -> list[Tag]:
@@ -265,21 +227,6 @@ class TaskTombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} (deleted)"
-
-    @classmethod
-    def record(cls, tasks: models.QuerySet[Task]) -> None:
-        """Write a tombstone for each of these tasks (call in the deleting transaction)."""
-        stamp = next_change_seq()
-        now = timezone.now()
-        cls.objects.bulk_create(
-            [
-                cls(task_id=task_id, user_id=user_id, change_seq=stamp, deleted_at=now)
-                for task_id, user_id in tasks.values_list("pk", "user_id")
-            ],
-            update_conflicts=True,
-            unique_fields=["task_id"],
-            update_fields=["change_seq", "deleted_at"],
-        )
 
 
 class ChangeCounter(models.Model):

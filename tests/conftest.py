@@ -14,6 +14,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from config.circuit_breaker import CircuitBreaker
 from tasks.api import throttling
+from tasks.data.staff import load_tasks
+from tasks.data.store import TaskStore
 from tasks.identity.identity_provider import configured_verifier
 from tasks.identity.principal import principal_id
 from tasks.models import Task
@@ -96,9 +98,14 @@ def make_task() -> Callable[..., Task]:
     def make(owner, **fields) -> Task:
         user_id = owner if isinstance(owner, str) else principal_id(owner)
         fields.setdefault("title", "A task")
-        return Task.objects.create(user_id=user_id, **fields)
+        return load_tasks([Task(user_id=user_id, **fields)])[0]
 
     return make
+
+
+def set_tags(task: Task, names: list[str]) -> Task:
+    """Label the task with exactly these tags, through the store."""
+    return TaskStore(task.user_id).update(task.pk, tag_names=names)
 
 
 def tasks_url(user_id="me", task_id=None, suffix: str = "") -> str:

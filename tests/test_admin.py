@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tasks.identity.principal import principal_id
 from tasks.models import Priority, Tag, Task
+from tests.conftest import set_tags
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +25,8 @@ def tasks(alice, bob, make_task):
         "today": make_task(bob, title="Call mum", due_at=timezone.now()),
         "later": make_task(bob, title="Plan trip", due_at=timezone.now() + timedelta(days=400)),
     }
-    made["today"].set_tags(["work"])
-    made["milk"].set_tags(["work"])
+    set_tags(made["today"], ["work"])
+    set_tags(made["milk"], ["work"])
     return made
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from tasks.identity.principal import principal_id
 from tasks.models import Priority, Tag, Task
+from tests.conftest import set_tags
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +16,8 @@ CHANGELIST = "/admin/tasks/task/"
 @pytest.fixture
 def alices_task(alice, bob, make_task) -> Task:
     task = make_task(alice, title="Buy milk")
-    task.set_tags(["home"])
-    make_task(bob, title="Call mum").set_tags(["work"])
+    task = set_tags(task, ["home"])
+    set_tags(make_task(bob, title="Call mum"), ["work"])
     return task
 
 

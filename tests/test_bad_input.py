@@ -17,9 +17,9 @@ import pytest
 from django.conf import settings
 from django.core import signing
 
-from tasks.api.pagination import CURSOR_SALT
+from tasks.data.task_list import CURSOR_SALT
 from tasks.models import Tag, Task
-from tests.conftest import bearer_client, tasks_url
+from tests.conftest import bearer_client, set_tags, tasks_url
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ MAX_BODY = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 def task(alice, make_task) -> Task:
     """The task that every PUT, PATCH and complete below aims at."""
     task = make_task(alice, title="Water the plants", description="Twice a week")
-    task.set_tags(["home", "garden"])
+    set_tags(task, ["home", "garden"])
     return task
 
 

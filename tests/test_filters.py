@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tasks.models import Priority, Task
-from tests.conftest import tasks_url
+from tests.conftest import set_tags, tasks_url
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def tagged(alice, make_task):
 
     def make(title: str, *tags: str, **fields) -> Task:
         task = make_task(alice, title=title, **fields)
-        task.set_tags(tags)
+        set_tags(task, tags)
         return task
 
     return make

@@ -15,7 +15,7 @@ from tasks.api.throttling import UserRateThrottle
 from tasks.identity.identity_provider import ExternalTokenError, configured_verifier
 from tasks.identity.principal import ExternalUser, principal_id
 from tasks.models import Tag, Task
-from tests.conftest import bearer_client, tasks_url
+from tests.conftest import bearer_client, set_tags, tasks_url
 from tests.test_auth_jwks import ED_KEY, jwks  # noqa: F401 - the JWKS fixture
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def provider_token(request, external_token) -> Callable[[str], str]:
 def alices_tasks(alice, make_task) -> dict[str, Task]:
     """Alice's open, tagged task and a completed one that clear-completed would delete."""
     task = make_task(alice, title="Alice's open", description="private")
-    task.set_tags(["alice-only"])
+    set_tags(task, ["alice-only"])
     return {"open": task, "done": make_task(alice, title="Alice's done", completed=True)}
 
 
@@ -155,7 +155,7 @@ def test_a_refused_subject_is_not_remembered_as_verified(external_token):
 def subjects_tasks(alice, make_task) -> dict[str, Task]:
     """Tasks of the provider's user whose subject is alice's pk, as the seed's ids were."""
     task = make_task(str(alice.pk), title="Subject's open", description="theirs")
-    task.set_tags(["alice-only"])  # the same tag name, in the other owner's namespace
+    set_tags(task, ["alice-only"])  # the same tag name, in the other owner's namespace
     return {"open": task, "done": make_task(str(alice.pk), title="Subject's done", completed=True)}
 
 

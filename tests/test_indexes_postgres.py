@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.http import QueryDict
 
 from tasks.api.filters import TaskFilter
-from tasks.api.pagination import DEFAULT_LIMIT, ORDERING_CHOICES, Ordering
+from tasks.data.task_list import DEFAULT_LIMIT, ORDERING_CHOICES, Ordering
 from tasks.models import Task
 
 pytestmark = [

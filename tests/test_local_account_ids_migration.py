@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.apps import apps
 
+from tasks.data.staff import load_tasks
 from tasks.models import IdempotencyRecord, Tag, Task, TaskTombstone
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def plant_rows(user_id: str, *, tasks: int = 1) -> None:
     before the migration (written straight to the table, as the old code did)."""
     tag = Tag.objects.create(user_id=user_id, name="work")
     for number in range(tasks):
-        task = Task.objects.create(user_id=user_id, title=f"{user_id} #{number}")
+        [task] = load_tasks([Task(user_id=user_id, title=f"{user_id} #{number}")])
         task.tags.add(tag)
     TaskTombstone.objects.create(task_id=uuid.uuid4(), user_id=user_id, change_seq=1)
     IdempotencyRecord.objects.create(user_id=user_id, key="k", fingerprint="f")

@@ -239,7 +239,7 @@ def test_a_database_outage_is_a_tool_error_that_says_retry(alice_client, monkeyp
     def unreachable(self, *args, **kwargs):
         raise OperationalError("connection failed: connection refused")
 
-    monkeypatch.setattr(TaskStore, "page", unreachable)
+    monkeypatch.setattr(TaskStore, "list", unreachable)
 
     text = refused(alice_client, "list_tasks")
 

@@ -7,7 +7,8 @@ from http import HTTPStatus
 
 import pytest
 
-from tasks.api.pagination import ORDERING_CHOICES
+from tasks.data.staff import load_tasks
+from tasks.data.task_list import ORDERING_CHOICES
 from tasks.identity.principal import principal_id
 from tasks.models import Task
 from tests.conftest import tasks_url
@@ -69,7 +70,7 @@ def walk(client, url: str, on_page=None) -> list[str]:
 
 @pytest.fixture
 def many(alice) -> list[Task]:
-    return Task.objects.bulk_create([build(principal_id(alice), i) for i in range(260)])
+    return load_tasks([build(principal_id(alice), i) for i in range(260)])
 
 
 @pytest.mark.parametrize("ordering", ORDERING_CHOICES)
@@ -96,7 +97,7 @@ def test_tasks_inserted_between_pages_never_duplicate_or_skip_one(alice, alice_c
     def insert_a_few() -> None:
         # New tasks land before, inside and after the pages already read.
         batch = [build(principal_id(alice), i) for i in range(len(inserted), len(inserted) + 7)]
-        inserted.extend(Task.objects.bulk_create(batch))
+        inserted.extend(load_tasks(batch))
 
     ids = walk(alice_client, f"{tasks_url()}?ordering={ordering}&limit=37", on_page=insert_a_few)
 
@@ -155,7 +156,7 @@ def test_the_link_keeps_the_filters_and_the_limit(alice, alice_client, make_task
 
 
 def test_limit_defaults_to_100(alice, alice_client):
-    Task.objects.bulk_create([build(principal_id(alice), i) for i in range(101)])
+    load_tasks([build(principal_id(alice), i) for i in range(101)])
 
     response = alice_client.get(tasks_url())
 
@@ -164,7 +165,7 @@ def test_limit_defaults_to_100(alice, alice_client):
 
 
 def test_bobs_pages_hold_only_his_tasks(alice, bob, bob_client, many):
-    Task.objects.bulk_create([build(principal_id(bob), i) for i in range(40)])
+    load_tasks([build(principal_id(bob), i) for i in range(40)])
 
     ids = walk(bob_client, f"{tasks_url()}?limit=37")
 

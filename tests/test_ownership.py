@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from tasks.identity.principal import principal_id
 from tasks.models import Tag, Task
-from tests.conftest import CAROL_ID, tasks_url
+from tests.conftest import CAROL_ID, set_tags, tasks_url
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def bobs_task(bob, make_task) -> Task:
     """Bob's open, tagged task, next to a completed one that clear-completed would delete."""
     make_task(bob, title="Bob's done", completed=True)
     task = make_task(bob, title="Bob's open", description="private")
-    task.set_tags(["bob-only"])
+    set_tags(task, ["bob-only"])
     return task
 
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import signing
 
-from tasks.api.pagination import CURSOR_SALT
+from tasks.data.task_list import CURSOR_SALT
 from tests.conftest import tasks_url
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tasks.api.parameter_bounds import CURSOR_MAX_LENGTH, MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
-from tests.conftest import tasks_url
+from tests.conftest import set_tags, tasks_url
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,8 @@ def test_for_a_django_account_only_the_token_s_user_is_looked_up(alice_client):
 def test_as_many_tag_filters_as_a_task_can_hold_are_served(alice, alice_client, make_task):
     tags = [f"t{n}" for n in range(MAX_TAG_FILTERS)]
     full = make_task(alice, title="every tag")
-    full.set_tags(tags)
-    make_task(alice, title="all but one").set_tags(tags[:-1])
+    set_tags(full, tags)
+    set_tags(make_task(alice, title="all but one"), tags[:-1])
 
     response = alice_client.get(tasks_url(), {"tag": tags})
 
@@ -108,7 +108,7 @@ def test_values_at_their_bounds_are_served(alice_client):
 
 
 def test_the_tag_condition_is_one_condition_without_joins(alice, alice_client, make_task):
-    make_task(alice, title="tagged").set_tags(["a", "b"])
+    set_tags(make_task(alice, title="tagged"), ["a", "b"])
 
     with CaptureQueriesContext(connection) as queries:
         response = alice_client.get(tasks_url(), {"tag": [f"t{n}" for n in range(MAX_TAG_FILTERS)]})
@@ -120,8 +120,8 @@ def test_the_tag_condition_is_one_condition_without_joins(alice, alice_client, m
 
 
 def test_tag_names_that_look_like_json_or_patterns_match_only_themselves(alice, alice_client, make_task):
-    make_task(alice, title="quoted").set_tags(['say "hi"', "100%"])
-    make_task(alice, title="plain").set_tags(["say hi", "100"])
+    set_tags(make_task(alice, title="quoted"), ['say "hi"', "100%"])
+    set_tags(make_task(alice, title="plain"), ["say hi", "100"])
 
     for tag in ['say "hi"', "100%"]:
         response = alice_client.get(tasks_url(), {"tag": tag})

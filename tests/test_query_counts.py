@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import pytest
 
+from tasks.data.staff import load_tasks
 from tasks.identity.principal import principal_id
 from tasks.models import Tag, Task
 from tests.conftest import CAROL_ID, tasks_url
@@ -26,7 +27,7 @@ def tasks_with_tags(alice):
         user_id = principal_id(alice)
         tags = Tag.resolve(user_id=user_id, names=names)
         labels = [[tags[(i + k) % len(tags)] for k in range(per_task)] for i in range(count)]
-        tasks = Task.objects.bulk_create(
+        tasks = load_tasks(
             [
                 Task(
                     id=uuid.uuid4(),

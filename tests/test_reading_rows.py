@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+from django.db.models import QuerySet
 from psycopg import adapters
 from psycopg.pq import Format
 
@@ -59,10 +60,15 @@ def test_the_fast_loader_gives_what_djangos_loader_gives():
     assert {value.tzinfo for value in fast} == {UTC}
 
 
+def write_straight_to_the_row(task: Task, **values) -> None:
+    """Values the API would never write, past the store (and its refusal of `update()`)."""
+    QuerySet.update(Task.objects.filter(pk=task.pk), **values)
+
+
 def test_tag_names_read_back_as_the_list_written(make_task):
     names = ["b\u00e9b\u00e9", "h\u00f6me", "\U0001f680 launch", 'quote "x"', "x" * 50]
     task = make_task("carol", title="Tagged")
-    Task.objects.filter(pk=task.pk).update(tag_names=sorted(names))
+    write_straight_to_the_row(task, tag_names=sorted(names))
 
     assert Task.objects.values_list("tag_names", flat=True).get(pk=task.pk) == sorted(names)
     assert Task.objects.get(pk=task.pk).tag_names == sorted(names)
@@ -70,6 +76,6 @@ def test_tag_names_read_back_as_the_list_written(make_task):
 
 def test_a_json_number_too_big_for_orjson_still_reads(make_task):
     task = make_task("carol", title="Big")
-    Task.objects.filter(pk=task.pk).update(tag_names=[2**70])
+    write_straight_to_the_row(task, tag_names=[2**70])
 
     assert Task.objects.get(pk=task.pk).tag_names == [2**70]

@@ -4,9 +4,10 @@ from http import HTTPStatus
 
 import pytest
 
+from tasks.data import staff
 from tasks.identity.principal import principal_id
 from tasks.models import Tag
-from tests.conftest import tasks_url
+from tests.conftest import set_tags, tasks_url
 
 pytestmark = pytest.mark.django_db
 
@@ -104,13 +105,13 @@ def test_tags_need_authentication(alice, anon_client):
 
 def test_renaming_or_deleting_a_tag_in_the_admin_shows_on_its_tasks(alice, alice_client, make_task):
     task = make_task(alice, title="labelled")
-    task.set_tags(["work", "home"])
+    set_tags(task, ["work", "home"])
     work = Tag.objects.get(user_id=principal_id(alice), name="work")
 
     work.name = "job"
-    work.save()
+    staff.save_tag(work)
     renamed = alice_client.get(tasks_url(principal_id(alice), task.pk)).json()["tags"]
-    Tag.objects.filter(pk=work.pk).delete()
+    staff.delete_tags([work])
     deleted = alice_client.get(tasks_url(principal_id(alice))).json()[0]["tags"]
 
     assert renamed == ["home", "job"]

@@ -51,7 +51,9 @@ def _principal(request) -> str | None:
     """The authenticated caller's id, if the request got as far as authenticating."""
     user = request.__dict__.get("user")
     # Django's lazy session user, never looked at by the view: reading it now would cost
-    # a session query just for the log.
+    # a session query just for the log. `_wrapped`/`empty` are private to Django (kept:
+    # nothing public tells an evaluated lazy object from one that is not);
+    # tests/test_private_apis.py fails if they change.
     if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
         return None
     return principal_id(user) if user.is_authenticated else None

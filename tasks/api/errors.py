@@ -12,10 +12,12 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tasks.api.json_format import RequestTooLarge
+from tasks.api.preconditions import PreconditionFailed
+from tasks.data.errors import InvalidArgument, TaskNotFound, VersionMismatch
 
 
 def exception_handler(exc, context):
-    exc = _from_django(exc)
+    exc = _from_django(from_data_layer(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -25,6 +27,18 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+def from_data_layer(exc):
+    """The data layer's refusals as the API answers them: 404, 412, or a 400 naming the
+    parameter."""
+    if isinstance(exc, TaskNotFound):
+        return exceptions.NotFound(exc.message)
+    if isinstance(exc, VersionMismatch):
+        return PreconditionFailed()
+    if isinstance(exc, InvalidArgument):
+        return exceptions.ValidationError({exc.argument: [exc.message]})
+    return exc
 
 
 def _from_django(exc):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q
 from django.template import loader
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -18,17 +18,23 @@ from rest_framework.exceptions import ValidationError
 from tasks.api import list_parameters
 from tasks.api.parameter_bounds import MAX_TAG_FILTERS, SEARCH_MAX_LENGTH
 from tasks.api.unknown_names import unknown_name_errors
-from tasks.data.tag_condition import carries_all_tags
+from tasks.data.task_list import (
+    DEFAULT_LIMIT,
+    LIMIT_MESSAGE,
+    MAX_LIMIT,
+    Ordering,
+    matching,
+)
 from tasks.models import TAG_MAX_LENGTH, Priority, Task
 
-# Read by the pagination rather than by a filter (tasks.api.pagination).
+# Read by list_arguments beside the filters: the page, not which tasks.
 PAGING_PARAMETERS = ("ordering", "limit", "cursor")
 # Accepted on any list request, never suggested: DRF's format override (which the
 # browsable API's links carry) and jQuery's cache buster (`cache: false` adds `_=`).
 TRANSPORT_PARAMETERS = ("format", "_")
 
 
-class StrictBooleanField(forms.Field):
+class QueryBooleanField(forms.Field):
     """`true`/`false` (or `1`/`0`); anything else is an error, never silently ignored."""
 
     VALUES = {"true": True, "1": True, "false": False, "0": False}
@@ -95,7 +101,7 @@ class TagNamesField(forms.Field):
 
 @extend_schema_field(OpenApiTypes.BOOL)
 class BooleanFilter(filters.Filter):
-    field_class = StrictBooleanField
+    field_class = QueryBooleanField
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
@@ -112,9 +118,6 @@ class DateTimeFilter(filters.Filter):
 )
 class AllTagsFilter(filters.Filter):
     field_class = TagNamesField
-
-    def filter(self, queryset, value):
-        return queryset.filter(carries_all_tags(value)) if value else queryset
 
 
 class ListedChoiceFilter(filters.ChoiceFilter):
@@ -140,13 +143,13 @@ class TaskFilter(filters.FilterSet):
     # Labels and help texts also show in the browsable API's filter form, as plain text.
     completed = BooleanFilter(label="Completed", help_text="Only completed (true) or open (false) tasks.")
     priority = PriorityFilter(
-        method="filter_priority",
+        method="read_by_the_store",
         label="Priority",
         help_text="Only tasks of this priority.",
     )
     tag = AllTagsFilter(label="Tag", help_text="Only tasks with this tag; repeat it to require several.")
     search = filters.CharFilter(
-        method="filter_search",
+        method="read_by_the_store",
         max_length=SEARCH_MAX_LENGTH,
         label="Search",
         help_text="Case-insensitive text in the title or description.",
@@ -158,7 +161,7 @@ class TaskFilter(filters.FilterSet):
         field_name="due_at", lookup_expr="gte", label="Due after", help_text="Due at or after this time."
     )
     overdue = BooleanFilter(
-        method="filter_overdue",
+        method="read_by_the_store",
         label="Overdue",
         help_text="Open tasks whose due time has passed (true), or the rest (false).",
     )
@@ -170,23 +173,23 @@ class TaskFilter(filters.FilterSet):
     )
 
     # The hackathon's Phase II names (tasks.api.list_parameters). `sort` and `order` are read
-    # by the paginator with `ordering`; they are here for the filter form and the schema.
+    # with `ordering` (list_arguments); they are here for the filter form and the schema.
     status = ListedChoiceFilter(
         label="Status",
         values=list_parameters.STATUS_COMPLETED,
-        method="filter_status",
+        method="read_by_the_store",
         help_text=list_parameters.STATUS_HELP,
     )
     sort = ListedChoiceFilter(
         label="Sort",
         values=list_parameters.SORT_KEYS,
-        method="ordered_by_paginator",
+        method="read_by_the_store",
         help_text=list_parameters.SORT_HELP,
     )
     order = ListedChoiceFilter(
         label="Order",
         values=list_parameters.ORDERS,
-        method="ordered_by_paginator",
+        method="read_by_the_store",
         help_text=list_parameters.ORDER_HELP,
     )
 
@@ -202,28 +205,73 @@ class TaskFilter(filters.FilterSet):
             query.keys(), known=[*cls.base_filters, *PAGING_PARAMETERS], ignored=TRANSPORT_PARAMETERS
         )
 
-    def filter_status(self, queryset, name, value):
-        completed = list_parameters.completed_for_status(value, self.form.cleaned_data.get("completed"))
-        return queryset if completed is None else queryset.filter(completed=completed)
+    def selector_arguments(self) -> dict[str, Any]:
+        """The valid form's values as the keyword arguments of `TaskStore.list` (the
+        filters only; `ordering`, `limit` and `cursor` are read by list_arguments)."""
+        data = self.form.cleaned_data
+        completed = data.get("completed")
+        if data.get("status"):
+            completed = list_parameters.completed_for_status(data["status"], completed)
+        priority = data.get("priority")
+        return {
+            "completed": completed,
+            "priority": Priority.values[Priority.labels.index(priority)] if priority else None,
+            "tags": data.get("tag") or (),
+            "search": data.get("search") or None,
+            "due_before": data.get("due_before"),
+            "due_after": data.get("due_after"),
+            "overdue": data.get("overdue"),
+            "updated_since": data.get("updated_since"),
+        }
 
-    def ordered_by_paginator(self, queryset, name, value):
+    def read_by_the_store(self, queryset, name, value):
+        """Never called (filter_queryset below): a filter with a method is documented from
+        its declaration, not from a model field of its name."""
         return queryset
 
-    def filter_priority(self, queryset, name, value):
-        return queryset.filter(priority=Priority.values[Priority.labels.index(value)])
+    def filter_queryset(self, queryset):
+        """`.qs`, for the browsable API's form and the tests: the data layer's condition."""
+        return queryset.filter(matching(**self.selector_arguments()))
 
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
-    def filter_overdue(self, queryset, name, value):
-        overdue = Q(completed=False, due_at__lt=timezone.now())
-        return queryset.filter(overdue if value else ~overdue)
+def list_arguments(query_params) -> dict[str, Any]:
+    """The typed arguments of `TaskStore.list` that a list request's query string asks
+    for. A parameter that cannot be read is a 400 naming it, checked in this order: one
+    that nothing reads, the filters, the ordering, the limit, then (by the store) the
+    cursor."""
+    unknown = TaskFilter.unknown_parameters(query_params)
+    if unknown:
+        raise ValidationError(unknown)
+    arguments: dict[str, Any] = {}
+    # Building and validating django-filter's form costs a quarter of a plain list
+    # request: only when the query string names a filter.
+    if any(name in query_params for name in TaskFilter.base_filters):
+        filterset = TaskFilter(data=query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        arguments = filterset.selector_arguments()
+    ordering = list_parameters.requested_ordering(query_params)
+    Ordering.parse(ordering)
+    return {
+        **arguments,
+        "ordering": ordering,
+        "limit": requested_limit(query_params),
+        "cursor": query_params.get("cursor") or None,
+    }
+
+
+def requested_limit(query_params) -> int:
+    raw = query_params.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationError({"limit": [LIMIT_MESSAGE]})
+    return int(raw)
 
 
 class TaskFilterBackend(filters.DjangoFilterBackend):
-    """django-filter (the project's default filter backend), skipped when the query string
-    names none of the filters: building and validating its form costs a quarter of a plain
-    list request. A parameter that no filter nor the paging reads is a 400 naming it."""
+    """Documents the list's filters (schema) and draws their form (browsable API); the
+    list itself reads them through list_arguments."""
 
     # The browsable API's Filters dialog, which leaves empty fields out of the URL.
     template = "tasks/filter_form.html"
@@ -239,15 +287,3 @@ class TaskFilterBackend(filters.DjangoFilterBackend):
         for name in self.NOT_IN_DIALOG:
             filterset.form.fields.pop(name, None)
         return loader.get_template(self.template).render({"filter": filterset}, request)
-
-    def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and hasattr(filterset_class, "unknown_parameters"):
-            unknown = filterset_class.unknown_parameters(request.query_params)
-            if unknown:
-                raise ValidationError(unknown)
-        if filterset_class is None or not any(
-            name in request.query_params for name in filterset_class.base_filters
-        ):
-            return queryset
-        return super().filter_queryset(request, queryset, view)

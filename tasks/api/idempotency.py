@@ -26,6 +26,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from tasks.data import task_sql
+from tasks.data.errors import Refused
 from tasks.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -88,7 +89,7 @@ def run_once(request, *, user_id: str, work: Callable[[], Response]) -> Response
                 raise _AnsweredAlready()  # undoes this request's work
     except _AnsweredAlready:
         return _replay(_live_record(user_id=user_id, key=key), digest)
-    except APIException:
+    except (APIException, Refused):
         # The first request may have changed what this one finds (a retried DELETE finds
         # no task, a retried PUT with If-Match a new ETag): a key that already answered
         # replays that answer, or says it answered another body, whatever this one's fault.

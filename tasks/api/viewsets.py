@@ -10,8 +10,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from tasks.api import api_docs, idempotency, preconditions, representation
-from tasks.api.filters import TaskFilter
+from tasks.api import api_docs, idempotency, preconditions, task_json
+from tasks.api.filters import TaskFilter, list_arguments
 from tasks.api.pagination import KeysetPagination
 from tasks.api.parameter_bounds import BoundedQueryMixin
 from tasks.api.serializers import (
@@ -63,17 +63,19 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         return task
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        arguments = list_arguments(request.query_params)
         if isinstance(request.accepted_renderer, JSONRenderer):
-            # The hot path: plain rows, formatted by tasks.api.representation.
-            page = self.paginate_queryset(queryset.values(*representation.COLUMNS))
-            return self.get_paginated_response([representation.task_as_json(row) for row in page])
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+            # The hot path: plain rows, formatted by tasks.api.task_json.
+            page = self.store.list(**arguments, columns=task_json.COLUMNS)
+            data = [task_json.task_as_json(row) for row in page.rows]
+        else:
+            page = self.store.list(**arguments)
+            data = self.get_serializer(page.rows, many=True).data
+        return self.paginator.response(request, data, page.next_cursor)
 
     def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
         if isinstance(self.request.accepted_renderer, JSONRenderer):
-            data = representation.task_as_json(representation.task_row(task))
+            data = task_json.task_as_json(task_json.task_row(task))
         else:
             data = TaskSerializer(task, context=self.get_serializer_context()).data
         return Response(data, status=status_code, headers={"ETag": task.etag})
@@ -93,7 +95,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
         return idempotency.run_once(request, user_id=self.owner_id, work=create_task)
 
-    def update(self, request, *args, partial: bool = True, **kwargs):
+    def update(self, request, *args, **kwargs):
         # PUT leaves omitted fields unchanged (partial), as the earlier backend's clients expect.
         def update_task() -> Response:
             serializer = self.get_serializer(data=request.data, partial=True)
@@ -189,7 +191,7 @@ class TagListView(OwnerScopedMixin, mixins.ListModelMixin, generics.GenericAPIVi
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Tag]:
-        return Tag.objects.for_owner(self.owner_id).with_counts()
+        return TaskStore(self.owner_id).tags_with_counts()
 
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)

@@ -11,7 +11,7 @@ PostgreSQL: the stamp is the writing transaction's id (xid8, never reused) and t
 horizon is the oldest transaction still running (`pg_snapshot_xmin`). No shared row
 is locked, so writers never wait on each other for it. The task store's statements
 write the stamp inline (tasks.data.task_sql), so that a write is one round trip;
-`next_change_seq` serves the ORM's paths (admin, shell).
+`next_change_seq` serves the ORM writes of tasks.data.staff (tag copies, fixtures).
 SQLite: writers run one at a time (IMMEDIATE transactions), so a counter bumped
 inside the write transaction gives the same guarantee.
 """

@@ -1,6 +1,8 @@
-"""The one way to a user's tasks: every read and write from the API, sync and
-clear-completed goes through `TaskStore(user_id)`, and every statement it sends
-carries that owner.
+"""The one way to a user's tasks: every read and write from the REST API, the MCP
+tools, sync and the admin (through tasks.data.staff) goes through `TaskStore(user_id)`,
+and every statement it sends carries that owner. It keeps each write's invariants
+once, for every writer: the change stamp, the tombstone of a deleted task, and the
+copy of the tag names.
 
 Writes are one statement each where the database allows: the row is changed and
 read back by `UPDATE/DELETE ... RETURNING` (tasks.data.task_sql), conditional on the
@@ -14,41 +16,23 @@ transaction that takes its stamp from the change counter (see change_clock).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from types import SimpleNamespace
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from django.db import IntegrityError, connection, transaction
-from django.http import QueryDict
 from django.utils import timezone
-from django_filters.utils import translate_validation
-from rest_framework.exceptions import NotFound
 
-from tasks.api import representation
-from tasks.api.filters import TaskFilter
-from tasks.api.pagination import KeysetPagination
-from tasks.api.preconditions import PreconditionFailed, versions_named
-from tasks.data import task_sql
+from tasks.data import task_list, task_sql
 from tasks.data.change_clock import next_change_seq
-from tasks.models import Tag, Task, TaskQuerySet, TaskTombstone
+from tasks.data.errors import TaskNotFound, VersionMismatch
+from tasks.data.versions import versions_named
+from tasks.models import Tag, TagQuerySet, Task, TaskQuerySet, TaskTombstone
 
 UNSET: Any = object()
 _CREATED_FIELDS = [field.attname for field in task_sql.TASK_FIELDS if field.attname != "change_seq"]
-
-
-@dataclass(frozen=True)
-class Page:
-    tasks: list[dict[str, Any]]
-    next_cursor: str | None  # for `cursor` in the next call; None on the last page
-
-
-class TaskNotFound(NotFound):
-    """A malformed id, a missing task and another user's task look the same."""
-
-    default_detail = "Task not found"
 
 
 def parse_task_id(task_id: Any) -> UUID:
@@ -78,27 +62,48 @@ class TaskStore:
         self.user_id = user_id
 
     def tasks(self) -> TaskQuerySet:
-        """The owner's tasks, for listing, filtering and paging (no query yet)."""
+        """The owner's tasks, for reading (no query yet)."""
         return Task.objects.for_owner(self.user_id)
 
-    def page(self, params: Mapping[str, str | list[str]]) -> Page:
-        """A page of the owner's tasks as the list endpoint gives it, JSON-ready, for the
-        same query parameters (filters, `ordering`, `limit`, `cursor`; a list for a
-        repeated one, such as `tag`); one query."""
-        if not isinstance(params, QueryDict):
-            query = QueryDict(mutable=True)
-            for name, value in params.items():
-                query.setlist(name, list(value) if isinstance(value, list | tuple) else [value])
-            params = query
-        filterset = TaskFilter(data=params, queryset=self.tasks())
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        paginator = KeysetPagination()
-        rows = paginator.paginate_queryset(
-            filterset.qs.values(*representation.COLUMNS), SimpleNamespace(query_params=params)
+    def list(
+        self,
+        *,
+        completed: bool | None = None,
+        priority: int | None = None,
+        tags: Sequence[str] = (),
+        search: str | None = None,
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        overdue: bool | None = None,
+        updated_since: datetime | None = None,
+        ordering: str | None = None,
+        limit: int = task_list.DEFAULT_LIMIT,
+        cursor: str | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> task_list.TaskPage:
+        """A page of the owner's tasks that match every filter given, in `ordering`
+        (default newest first), after `cursor` (the previous page's `next_cursor`): dicts
+        of `columns`, or Task instances without them. One query; an argument that cannot
+        be used is an InvalidArgument naming it."""
+        parsed = task_list.Ordering.parse(ordering)
+        task_list.check_limit(limit)
+        condition = task_list.matching(
+            completed=completed,
+            priority=priority,
+            tags=tags,
+            search=search,
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
+            updated_since=updated_since,
         )
-        tasks = [representation.task_as_json(row) for row in rows]
-        return Page(tasks=tasks, next_cursor=paginator.next_cursor)
+        return task_list.page(
+            self.tasks(), condition, ordering=parsed, limit=limit, cursor=cursor, columns=columns
+        )
+
+    def tags_with_counts(self) -> TagQuerySet:
+        """The owner's tags that label a task, each with how many (no query yet)."""
+        return Tag.objects.for_owner(self.user_id).with_counts()
 
     def get(self, task_id: Any) -> Task:
         """The owner's task (one query)."""
@@ -241,5 +246,5 @@ class TaskStore:
     def _why_unmatched(self, pk: UUID, versions: list[int] | None) -> Exception:
         """A conditional write matched no row: 412 if the task exists (another version), else 404."""
         if versions is not None and self.tasks().filter(pk=pk).exists():
-            return PreconditionFailed()
+            return VersionMismatch()
         return TaskNotFound()

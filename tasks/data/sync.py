@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
-from rest_framework.exceptions import ValidationError
 
 from tasks.data import change_clock
+from tasks.data.errors import InvalidArgument
 from tasks.data.store import TaskStore
 from tasks.models import Task
 
@@ -43,5 +43,5 @@ def _decode(token: str) -> int:
     except signing.BadSignature:
         value = None
     if not isinstance(value, int):
-        raise ValidationError({"since": ["Invalid sync token: use `next` from your previous sync."]})
+        raise InvalidArgument("since", "Invalid sync token: use `next` from your previous sync.")
     return value

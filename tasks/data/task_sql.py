@@ -74,7 +74,12 @@ def _versions(versions: Sequence[int] | None) -> tuple[str, list[Any]]:
 
 
 def task_from_row(row: Sequence[Any]) -> Task:
-    """A Task from a row of TASK_FIELDS, with the conversions the ORM would apply."""
+    """A Task from a row of TASK_FIELDS, with the conversions the ORM would apply.
+
+    The converters are the ORM compiler's own (`get_db_converters` of the backend and
+    of each field, undocumented): kept, because `Task.objects.raw()` would apply the
+    same ones at several times the CPU per written row. `Task.from_db` is public.
+    tests/test_task_sql.py compares every field with the ORM's reading of the row."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's; `connection` is only a proxy
     converters = _converters.get(wrapper)
     if converters is None:

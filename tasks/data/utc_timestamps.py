@@ -23,8 +23,10 @@ _FASTEST_LOADER = adapters.get_loader(adapters.types["timestamptz"].oid, Format.
 
 
 class UtcTimestamptzLoader(Loader):
-    # Django compares this with the connection's zone before each cursor and keeps
-    # the connection's loader when they agree.
+    # Private to Django (kept: no public hook chooses the loader): before each cursor
+    # its PostgreSQL backend compares the loader's `timezone` with the connection's and
+    # registers its own loader when they differ. Saying UTC keeps this one.
+    # tests/test_private_apis.py fails if Django stops honouring it.
     timezone = UTC
 
     def __init__(self, oid, context=None):

@@ -20,6 +20,7 @@ from uuid import UUID
 
 import orjson
 from asgiref.sync import sync_to_async
+from django import forms
 from django.db import DatabaseError
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -29,12 +30,18 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from config.middleware.outages import RETRY_AFTER_SECONDS, unavailable_detail
 from config.version import VERSION
-from tasks.api.errors import flatten_errors, summary
+from tasks.api import task_json
+from tasks.api.errors import flatten_errors, from_data_layer, summary
 from tasks.api.fields import MAX_TAGS_PER_TASK
-from tasks.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tasks.api.filters import TagNamesField
+from tasks.api.list_parameters import STATUS_COMPLETED
+from tasks.api.parameter_bounds import SEARCH_MAX_LENGTH
 from tasks.api.serializers import TaskSerializer
+from tasks.data.errors import Refused
 from tasks.data.store import TaskStore
-from tasks.models import TAG_MAX_LENGTH, Task
+from tasks.data.task_list import DEFAULT_LIMIT, MAX_LIMIT
+from tasks.identity.permissions import names_the_caller
+from tasks.models import TAG_MAX_LENGTH, Priority, Task
 
 # The authenticated principal's user id, set by the view around one MCP exchange. The
 # SDK runs a tool in tasks spawned for that exchange, which inherit this context.
@@ -79,7 +86,7 @@ DueAt = Annotated[
 def _acting_for(user_id: str | None) -> TaskStore:
     """The caller's store; `user_id`, when given, must name the caller."""
     caller = CALLER.get()
-    if user_id not in (None, "", "me", caller):
+    if user_id not in (None, "") and not names_the_caller(user_id, caller):
         raise ToolError("user_id must be your own user id or `me`: you can only manage your own tasks.")
     return TaskStore(caller)
 
@@ -91,7 +98,10 @@ def _in_request_thread(work: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(work)
     async def tool(**arguments):
         try:
-            return await sync_to_async(work, thread_sensitive=True)(**arguments)
+            try:
+                return await sync_to_async(work, thread_sensitive=True)(**arguments)
+            except Refused as exc:
+                raise from_data_layer(exc) from None
         except ValidationError as exc:
             raise ToolError(summary(flatten_errors(exc.detail))) from None
         except APIException as exc:
@@ -112,6 +122,18 @@ def _validated(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]
     serializer = TaskSerializer(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# The list's filters read as the REST list reads its query string (tasks.api.filters).
+SEARCH_FIELD = forms.CharField(required=False, max_length=SEARCH_MAX_LENGTH)
+TAG_FIELD = TagNamesField(required=False)
+
+
+def _checked(name: str, field: forms.Field, value: Any) -> Any:
+    try:
+        return field.clean(value)
+    except forms.ValidationError as exc:
+        raise ToolError(f"{name}: {' '.join(exc.messages)}") from None
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -164,9 +186,15 @@ def list_tasks(
     user_id: UserId = None,
 ) -> Annotated[CallToolResult, list[dict[str, Any]]]:
     store = _acting_for(user_id)
-    tasks = store.page(
-        _given(status=status, search=search, tag=tag, priority=priority, limit=str(limit))
-    ).tasks
+    page = store.list(
+        completed=STATUS_COMPLETED[status],
+        search=_checked("search", SEARCH_FIELD, search) or None,
+        tags=_checked("tag", TAG_FIELD, tag),
+        priority=Priority.values[Priority.labels.index(priority)] if priority else None,
+        limit=limit,
+        columns=task_json.COLUMNS,
+    )
+    tasks = [task_json.task_as_json(row) for row in page.rows]
     # One text block holding the JSON array the REST API would send (`[]` when there are
     # none), rather than the SDK's default of one block per task and none for no tasks.
     return CallToolResult(

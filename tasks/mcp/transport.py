@@ -10,6 +10,8 @@ instance answer any request.
 
 from __future__ import annotations
 
+import threading
+
 import anyio
 from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +22,7 @@ PATH = "/mcp"
 # Django checks the Host header against ALLOWED_HOSTS before the view runs, and a caller
 # needs a bearer token, which a rebinding web page cannot borrow as it could a cookie.
 NO_REBINDING_CHECK = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+_NEW_APP = threading.Lock()
 
 
 def serve(server: MCPServer, request: HttpRequest) -> HttpResponse:
@@ -28,12 +31,16 @@ def serve(server: MCPServer, request: HttpRequest) -> HttpResponse:
 
 
 async def _serve(server: MCPServer, scope: dict, body: bytes) -> HttpResponse:
-    app = server.streamable_http_app(
-        streamable_http_path=PATH,
-        json_response=True,
-        stateless_http=True,
-        transport_security=NO_REBINDING_CHECK,
-    )
+    with _NEW_APP:
+        # The server keeps the session manager of the app it made last (its public
+        # `session_manager`): take this app's own before another thread makes one.
+        app = server.streamable_http_app(
+            streamable_http_path=PATH,
+            json_response=True,
+            stateless_http=True,
+            transport_security=NO_REBINDING_CHECK,
+        )
+        session_manager = server.session_manager
     answered = anyio.Event()
     response = HttpResponse()
     chunks: list[bytes] = []
@@ -58,7 +65,7 @@ async def _serve(server: MCPServer, scope: dict, body: bytes) -> HttpResponse:
             if not message.get("more_body", False):
                 answered.set()
 
-    async with app.router.lifespan_context(app):
+    async with session_manager.run():
         await app(scope, receive, send)
     answered.set()
     response.content = b"".join(chunks)

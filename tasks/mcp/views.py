@@ -35,6 +35,12 @@ class McpView(APIView):
     # The SDK reads and answers the raw JSON-RPC body itself.
     parser_classes: list = []
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Django's own request, whose body the SDK reads: DRF's Request wraps it and
+        # offers no public way back to it.
+        self.http_request = request
+        return super().initialize_request(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         # No stream is offered (GET) and there is no session to end (DELETE): the transport
         # specification asks for a 405 then, which clients take as "POST only". Decided
@@ -48,12 +54,12 @@ class McpView(APIView):
         if version is not None and version not in SUPPORTED_PROTOCOL_VERSIONS:
             return unsupported_version(version)
         try:
-            check_body_depth(request._request.body)
+            check_body_depth(self.http_request.body)
         except TooDeeplyNested as exc:
             return parse_error(str(exc))
         token = CALLER.set(principal_id(request.user))
         try:
-            return transport.serve(server, request._request)
+            return transport.serve(server, self.http_request)
         finally:
             CALLER.reset(token)
 

@@ -1,5 +1,5 @@
 """Django accounts' rows move from `<pk>` to `local:<pk>`, the namespace no external
-token may claim (tasks/principal.py), so an identity provider's subject "1" no longer
+token may claim (tasks/identity/principal.py), so an identity provider's subject "1" no longer
 reaches account 1's tasks.
 
 One UPDATE per table, whatever its size, on SQLite and PostgreSQL alike. A row whose
@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, Concat, Substr
 from tasks.data.change_clock import next_change_seq
 
 # Written out rather than imported, so that this migration means the same thing
-# whatever tasks/principal.py says later.
+# whatever tasks/identity/principal.py says later.
 LOCAL_PREFIX = "local:"
 OWNED_MODELS = ("Task", "Tag", "TaskTombstone", "IdempotencyRecord")
 OWNER_ID = models.CharField(max_length=255)

@@ -11,6 +11,7 @@ import re
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
+from tasks.data.staff import load_tasks
 from tasks.models import Task
 from tests.e2e.conftest import skip_or_fail
 
@@ -24,6 +25,7 @@ from selenium.webdriver.support.select import Select  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 from tasks.identity.principal import principal_id
+from tests.conftest import set_tags
 
 pytestmark = [
     pytest.mark.e2e,
@@ -150,7 +152,7 @@ def test_staff_add_a_task_in_the_admin_and_complete_it_with_the_bulk_action(
 
     # A title of the full 255 characters is cut short in the list, so the columns after it
     # stay in view. (One long word, as a pasted link is: the browser cannot wrap it.)
-    Task.objects.create(user_id="idp|dave-01", title="https://example.com/" + "x" * 235)
+    load_tasks([Task(user_id="idp|dave-01", title="https://example.com/" + "x" * 235)])
     browser.open("/admin/tasks/task/")
     title_width, completed_right, list_right = browser.driver.execute_script(
         "const edge = s => document.querySelector(s).getBoundingClientRect();"
@@ -267,10 +269,10 @@ def test_a_user_logs_in_creates_lists_and_completes_a_task_in_the_browsable_api(
 
 def test_a_user_filters_by_tag_and_state_and_completes_with_the_button(browser, screenshot, alice, make_task):
     groceries = make_task(alice, title="Buy apples")
-    groceries.set_tags(["shopping"])
+    set_tags(groceries, ["shopping"])
     done = make_task(alice, title="Buy pears", completed=True)
-    done.set_tags(["shopping"])
-    make_task(alice, title="Mow the lawn").set_tags(["garden"])
+    set_tags(done, ["shopping"])
+    set_tags(make_task(alice, title="Mow the lawn"), ["garden"])
     sign_in(browser, "alice", "alice-pass-123!", "/api/me/tasks")
 
     browser.find("button[data-target='#filtersModal']").click()

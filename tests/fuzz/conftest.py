@@ -9,6 +9,7 @@ from uuid import UUID
 import pytest
 import requests
 
+from tasks.data.staff import load_tasks
 from tasks.models import Task
 
 FUZZ_PASSWORD = "fuzz-pass-123!"
@@ -26,11 +27,12 @@ RESPONSES_SEEN: Counter[str] = Counter()
 
 def ensure_seed_tasks(user_id: str) -> None:
     """(Re)create the seed tasks: the fuzz deletes and rewrites them as it goes."""
-    for index, task_id in enumerate(SEED_TASK_IDS):
-        Task.objects.get_or_create(
-            id=task_id,
-            defaults={"user_id": user_id, "title": f"Seed task {index}", "completed": index == 0},
-        )
+    present = set(Task.objects.filter(id__in=SEED_TASK_IDS).values_list("id", flat=True))
+    load_tasks(
+        Task(id=task_id, user_id=user_id, title=f"Seed task {index}", completed=index == 0)
+        for index, task_id in enumerate(SEED_TASK_IDS)
+        if task_id not in present
+    )
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from http import HTTPStatus
 
 import pytest
 
-from tasks.api.representation import COLUMNS, task_as_json, task_row
 from tasks.api.serializers import TaskSerializer
+from tasks.api.task_json import COLUMNS, task_as_json, task_row
 from tasks.data.store import TaskStore
 from tasks.identity.principal import principal_id
 from tasks.models import Priority, Task
