@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tasks",
+    # The job queue on PostgreSQL (its tables; the worker: events.jobs).
+    "procrastinate.contrib.django",
     "events",
 ]
 
@@ -349,8 +351,24 @@ LOGGING = {
         "mcp": {"level": "WARNING"},
         # Whatever LOG_LEVEL says: ACCESS_LOG is its switch.
         "tasks.access": {"level": "INFO"},
+        # The job queue logs every job's start and end (the relay's, every second).
+        "procrastinate": {"level": os.environ.get("WORKER_LOG_LEVEL", "WARNING")},
     },
 }
 # One JSON line per request (tasks.access_log): method, path, status, duration,
 # request id and principal; never the query string, headers or body.
 ACCESS_LOG = env_bool("ACCESS_LOG", default=True)
+
+# Task events (events/): the outbox, webhooks and the worker.
+EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "30"))
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_MAX_SUBSCRIPTIONS = int(os.environ.get("WEBHOOK_MAX_SUBSCRIPTIONS", "10"))
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+# The first retry's wait (doubling after each failure) and how long a worker may hold a
+# delivery before another takes it over; the tests shorten both.
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "5"))
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+# The queue's tables exist on PostgreSQL only; on SQLite the worker keeps its jobs in
+# memory (events.worker).
+DATABASE_ROUTERS = ["events.routers.JobQueueOnPostgresql"]
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "jobs"

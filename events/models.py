@@ -40,6 +40,8 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     # The whole event as it is sent: {"id", "type", "occurred_at", "user_id", "task_id", "task"}.
     payload = models.JSONField()
+    # Whether the worker has handed it to the webhooks (and to NATS, when configured).
+    relayed = models.BooleanField(default=False, db_default=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -48,7 +50,69 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["user_id", "id"], name="event_owner_id"),
             models.Index(fields=["occurred_at"], name="event_occurred"),
+            models.Index(fields=["id"], condition=models.Q(relayed=False), name="event_not_relayed"),
         ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.aggregateid} ({self.id})"
+
+
+class WebhookSubscriptionQuerySet(models.QuerySet["WebhookSubscription"]):
+    def for_owner(self, user_id: str) -> WebhookSubscriptionQuerySet:
+        """The one way to reach a user's subscriptions: the API starts here."""
+        return self.filter(user_id=user_id)
+
+
+class WebhookSubscription(models.Model):
+    """A user's URL that receives their task events, signed with its secret."""
+
+    user_id = models.CharField(max_length=USER_ID_MAX_LENGTH)
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)  # the EventType values it wants
+    secret = models.CharField(max_length=100, editable=False)  # `whsec_` + base64, shown once
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a delivery gives up; the subscription is then disabled (see webhooks).
+    disabled_reason = models.CharField(max_length=255, blank=True, default="")
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["user_id", "active"], name="webhook_owner_active")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # gave up after the last retry
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription: its attempts, and when to try again."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=16, choices=DeliveryStatus, default=DeliveryStatus.PENDING)
+    attempts = models.JSONField(default=list)  # [{"at", "status_code", "error", "duration_ms"}]
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # A worker that claims the delivery holds it until then; one killed mid-delivery
+    # loses it when this passes, and the delivery is tried again.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="delivery_once_per_subscription")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.subscription_id} ({self.status})"

@@ -21,7 +21,10 @@ transaction.) A change that repeats the task's state (the same values again,
 On PostgreSQL each event also sends NOTIFY `task_events` with its user id (delivered
 at commit, collapsed within a transaction), so streams and workers wake at once.
 
-These statements belong to migrations: a migration that changes them keeps its own copy.
+Installed by the migration that creates the outbox, and again after every `migrate`
+(events.apps): SQLite drops a table's triggers when a migration rebuilds the table
+(as it does to add a column), so a later migration of tasks_task cannot lose them
+silently. A migration that rebuilds events_event on SQLite calls `uninstall` first.
 """
 
 from __future__ import annotations
@@ -164,20 +167,22 @@ _SQLITE_UPDATE_KIND = (
 )
 _SQLITE_CHANGED = "WHEN " + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in VISIBLE_COLUMNS)
 
+SQLITE_UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in ("events_task_created", "events_task_updated", "events_task_deleted")
+]
 SQLITE_INSTALL = [
+    *SQLITE_UNINSTALL,
     _sqlite_trigger("events_task_created", "INSERT", "NEW", "'task.created'", _sqlite_task("NEW")),
     _sqlite_trigger(
         "events_task_updated", "UPDATE", "NEW", _SQLITE_UPDATE_KIND, _sqlite_task("NEW"), when=_SQLITE_CHANGED
     ),
     _sqlite_trigger("events_task_deleted", "DELETE", "OLD", "'task.deleted'", "NULL"),
 ]
-SQLITE_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS {name}"
-    for name in ("events_task_created", "events_task_updated", "events_task_deleted")
-]
 
 
 def install(schema_editor) -> None:
+    """Create or replace the triggers (idempotent)."""
     _run(schema_editor, POSTGRESQL_INSTALL, SQLITE_INSTALL)
 
 
