@@ -3,12 +3,14 @@
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
+from events.views import WebhookViewSet
 from tasks.views import TagListView, TaskViewSet
 
 router = SimpleRouter()
 # Both `/tasks` (the earlier clients' form) and `/tasks/` resolve directly.
 router.trailing_slash = "/?"
 router.register("tasks", TaskViewSet, basename="task")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     re_path(r"^(?P<user_id>[^/]+)/tags/?$", TagListView.as_view(), name="tag-list"),
