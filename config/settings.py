@@ -368,6 +368,10 @@ WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 # delivery before another takes it over; the tests shorten both.
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "5"))
 WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+# The live stream (GET /api/{user_id}/events): a comment at least this often, and the
+# database connections each stream process reads events with.
+EVENT_STREAM_HEARTBEAT = float(os.environ.get("EVENT_STREAM_HEARTBEAT", "15"))
+EVENT_STREAM_DB_CONNECTIONS = int(os.environ.get("EVENT_STREAM_DB_CONNECTIONS", "4"))
 # The queue's tables exist on PostgreSQL only; on SQLite the worker keeps its jobs in
 # memory (events.worker).
 DATABASE_ROUTERS = ["events.routers.JobQueueOnPostgresql"]

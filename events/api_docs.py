@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_view
 
 from events.serializers import (
     WebhookDeliverySerializer,
@@ -59,4 +59,33 @@ deliveries = operation(
     ok={200: OpenApiResponse(WebhookDeliverySerializer(many=True), description="Newest first, at most 100.")},
     errors=(404, *OWNER),
     parameters=[USER_ID],
+)
+
+event_stream = operation(
+    summary="The user's task events, live (Server-Sent Events)",
+    description=(
+        "A `text/event-stream` that stays open: each event as `id: <event id>`, `event: <type>`, "
+        "`data: <event JSON>` (`{id, type, occurred_at, user_id, task_id, task}`; `task` as "
+        "`GET /tasks/{id}` shows it, null for `task.deleted`), within a second of its commit, and "
+        "a `: keep-alive` comment at least every 15 seconds. Without `Last-Event-ID` (or "
+        "`last_event_id`) it starts with the next event; with one, it first sends every event "
+        "after that id: no gap, no duplicate. Browsers' `EventSource` cannot send the bearer "
+        "token: use a fetch-based client (docs/frontend.md)."
+    ),
+    ok={
+        200: OpenApiResponse(
+            response={"type": "string"},
+            description="The stream (`text/event-stream`).",
+        )
+    },
+    errors=(400, *OWNER),
+    parameters=[
+        USER_ID,
+        OpenApiParameter(
+            "last_event_id", int, description="Resume after this event id (or the `Last-Event-ID` header)."
+        ),
+        OpenApiParameter(
+            "Last-Event-ID", int, OpenApiParameter.HEADER, description="Resume after this event id."
+        ),
+    ],
 )

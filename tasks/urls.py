@@ -3,6 +3,7 @@
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
+from events.stream_view import EventStreamView
 from events.views import WebhookViewSet
 from tasks.views import TagListView, TaskViewSet
 
@@ -14,5 +15,6 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     re_path(r"^(?P<user_id>[^/]+)/tags/?$", TagListView.as_view(), name="tag-list"),
+    re_path(r"^(?P<user_id>[^/]+)/events/?$", EventStreamView.as_view(), name="event-stream"),
     path("<str:user_id>/", include(router.urls)),
 ]

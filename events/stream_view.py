@@ -1,0 +1,91 @@
+"""`GET /api/{user_id}/events`: the user's task events as Server-Sent Events.
+
+A DRF view like the others (same tokens, owner check, throttles, bounds); what it
+returns is a stream. Under ASGI (the Procfile's `stream:` process) the body is an async
+iterator served on the event loop: the view's thread is free as soon as the headers
+are sent. Under WSGI (`make run`'s runserver, the test client) it is a plain iterator
+that polls, which holds a thread per stream: fine for development, and the reason
+production sends `/api/*/events` to the stream process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import StreamingHttpResponse
+from rest_framework import renderers
+from rest_framework.exceptions import ValidationError
+from rest_framework.views import APIView
+
+from events import api_docs, stream
+from events.feed import events_after, latest_id
+from tasks.views import OwnerScopedMixin
+
+LAST_EVENT_ID_MAX_DIGITS = 19  # a bigint
+
+
+class EventStreamRenderer(renderers.BaseRenderer):
+    media_type = "text/event-stream"
+    format = "event-stream"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data  # only errors come through here; the stream itself is not rendered
+
+
+class EventStreamView(OwnerScopedMixin, APIView):
+    """The caller's task events, live."""
+
+    renderer_classes = [renderers.JSONRenderer, EventStreamRenderer]
+
+    @api_docs.event_stream
+    def get(self, request, *args, **kwargs):
+        owner = self.owner_id
+        after = self._resume_after(request)
+        if after is None:
+            after = latest_id(owner)
+        if isinstance(request._request, ASGIRequest):
+            body = stream.stream(owner, after)
+        else:
+            body = _polled(owner, after)
+        response = StreamingHttpResponse(body, content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache, no-transform"
+        response["X-Accel-Buffering"] = "no"  # a proxy in front must not hold events back
+        return response
+
+    def _resume_after(self, request) -> int | None:
+        given = request.headers.get("Last-Event-ID")
+        name = "Last-Event-ID"
+        if given is None:
+            given, name = request.query_params.get("last_event_id"), "last_event_id"
+        if given is None:
+            return None
+        given = given.strip()
+        if not given.isdigit() or len(given) > LAST_EVENT_ID_MAX_DIGITS:
+            raise ValidationError({name: ["An event id: a whole number."]})
+        return int(given)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, StreamingHttpResponse):
+            return response  # nothing for DRF to render
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _polled(owner: str, after: int) -> Iterator[bytes]:
+    heartbeat = settings.EVENT_STREAM_HEARTBEAT
+    yield b"retry: 3000\n\n"
+    quiet_since = time.monotonic()
+    while True:
+        events = events_after(owner, after)
+        for event in events:
+            yield stream.sse(event)
+            after = event["id"]
+        if events:
+            quiet_since = time.monotonic()
+            continue
+        if time.monotonic() - quiet_since >= heartbeat:
+            yield b": keep-alive\n\n"
+            quiet_since = time.monotonic()
+        time.sleep(stream.SQLITE_POLL_SECONDS)
