@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import StreamingHttpResponse
 from rest_framework import renderers
 from rest_framework.exceptions import ValidationError
@@ -47,6 +48,9 @@ class EventStreamView(OwnerScopedMixin, APIView):
         if after is None:
             after = latest_id(owner)
         if isinstance(request._request, ASGIRequest):
+            # Django would keep this thread's connection until the response ends, which
+            # for a stream is hours: give it back now (the stream reads with its own pool).
+            connection.close()
             body = stream.stream(owner, after)
         else:
             body = _polled(owner, after)
