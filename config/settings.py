@@ -372,6 +372,10 @@ WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 # database connections each stream process reads events with.
 EVENT_STREAM_HEARTBEAT = float(os.environ.get("EVENT_STREAM_HEARTBEAT", "15"))
 EVENT_STREAM_DB_CONNECTIONS = int(os.environ.get("EVENT_STREAM_DB_CONNECTIONS", "4"))
+# NATS JetStream (events.publisher): unset, nothing is published.
+EVENTS_NATS_URL = os.environ.get("EVENTS_NATS_URL", "")
+EVENTS_NATS_STREAM = os.environ.get("EVENTS_NATS_STREAM", "TASK_EVENTS")
+EVENTS_NATS_SUBJECT_PREFIX = os.environ.get("EVENTS_NATS_SUBJECT_PREFIX", "tasks")
 # The queue's tables exist on PostgreSQL only; on SQLite the worker keeps its jobs in
 # memory (events.worker).
 DATABASE_ROUTERS = ["events.routers.JobQueueOnPostgresql"]

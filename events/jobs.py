@@ -9,6 +9,7 @@ ones; a delivery job makes one attempt (events.webhooks). Old events are pruned 
 from __future__ import annotations
 
 import contextlib
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from events import publisher, webhooks
 from events.models import Event
 
 PRUNE_BATCH = 5000
+log = logging.getLogger(__name__)
 
 
 @app.periodic(cron="* * * * * *", periodic_id="relay")
@@ -31,7 +33,10 @@ def relay_events(timestamp: int) -> None:
     with _django_connections():
         while webhooks.fan_out():
             pass
-        publisher.publish_pending()
+        try:
+            publisher.publish_pending()
+        except Exception:  # noqa: BLE001 - the broker is down: the events wait in the outbox
+            log.warning("publishing events to NATS failed; retrying next tick", exc_info=True)
         for delivery_id in webhooks.due_deliveries():
             # Queued already and not started yet: AlreadyEnqueued.
             with contextlib.suppress(exceptions.AlreadyEnqueued):

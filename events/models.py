@@ -40,8 +40,9 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     # The whole event as it is sent: {"id", "type", "occurred_at", "user_id", "task_id", "task"}.
     payload = models.JSONField()
-    # Whether the worker has handed it to the webhooks (and to NATS, when configured).
+    # Whether the worker has handed it to the webhooks, and to NATS (when configured).
     relayed = models.BooleanField(default=False, db_default=False)
+    published = models.BooleanField(default=False, db_default=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -51,6 +52,7 @@ class Event(models.Model):
             models.Index(fields=["user_id", "id"], name="event_owner_id"),
             models.Index(fields=["occurred_at"], name="event_occurred"),
             models.Index(fields=["id"], condition=models.Q(relayed=False), name="event_not_relayed"),
+            models.Index(fields=["id"], condition=models.Q(published=False), name="event_not_published"),
         ]
 
     def __str__(self) -> str:
