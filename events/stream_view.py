@@ -50,7 +50,7 @@ class EventStreamView(OwnerScopedMixin, APIView):
         if isinstance(request._request, ASGIRequest):
             # Django would keep this thread's connection until the response ends, which
             # for a stream is hours: give it back now (the stream reads with its own pool).
-            connection.close()
+            _give_back_connection()
             body = stream.stream(owner, after)
         else:
             body = _polled(owner, after)
@@ -83,6 +83,9 @@ def _polled(owner: str, after: int) -> Iterator[bytes]:
     quiet_since = time.monotonic()
     while True:
         events = events_after(owner, after)
+        # Between polls the connection goes back (to the pool): a stream must not keep
+        # one of the few a web process has.
+        _give_back_connection()
         for event in events:
             yield stream.sse(event)
             after = event["id"]
@@ -93,3 +96,8 @@ def _polled(owner: str, after: int) -> Iterator[bytes]:
             yield b": keep-alive\n\n"
             quiet_since = time.monotonic()
         time.sleep(stream.SQLITE_POLL_SECONDS)
+
+
+def _give_back_connection() -> None:
+    if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
+        connection.close()
