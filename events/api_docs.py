@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_view
 
+from events.models import EventType
 from events.serializers import (
     WebhookDeliverySerializer,
     WebhookSubscriptionListSerializer,
@@ -61,6 +62,23 @@ deliveries = operation(
     parameters=[USER_ID],
 )
 
+# One message of the stream, as an SSE parser hands it over.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The event id."},
+        "event": {"type": "string", "enum": [value for value, _ in EventType.choices]},
+        "data": {
+            "type": "string",
+            "description": (
+                "The event as JSON: `{id, type, occurred_at, user_id, task_id, task}`; `task` as "
+                "`GET /tasks/{id}` shows it, null for `task.deleted`. The same JSON is a webhook's body."
+            ),
+        },
+    },
+    "required": ["id", "event", "data"],
+}
+
 event_stream = operation(
     summary="The user's task events, live (Server-Sent Events)",
     description=(
@@ -73,14 +91,16 @@ event_stream = operation(
         "token: use a fetch-based client (docs/frontend.md)."
     ),
     ok={
-        200: OpenApiResponse(
-            response={"type": "string"},
-            description="The stream (`text/event-stream`).",
+        (200, "text/event-stream"): OpenApiResponse(
+            response=SSE_EVENT,
+            description="The stream (`text/event-stream`): one such message per event.",
         )
     },
     errors=(400, *OWNER),
     parameters=[
         USER_ID,
+        # `?format=` is ignored here as anywhere (tasks.negotiation): not part of the contract.
+        OpenApiParameter("format", exclude=True),
         OpenApiParameter(
             "last_event_id", int, description="Resume after this event id (or the `Last-Event-ID` header)."
         ),

@@ -33,7 +33,7 @@ class EventStreamRenderer(renderers.BaseRenderer):
     format = "event-stream"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data  # only errors come through here; the stream itself is not rendered
+        raise NotImplementedError("The stream is never rendered; refusals are JSON.")
 
 
 class EventStreamView(OwnerScopedMixin, APIView):
@@ -60,21 +60,28 @@ class EventStreamView(OwnerScopedMixin, APIView):
         return response
 
     def _resume_after(self, request) -> int | None:
-        given = request.headers.get("Last-Event-ID")
-        name = "Last-Event-ID"
-        if given is None:
-            given, name = request.query_params.get("last_event_id"), "last_event_id"
-        if given is None:
-            return None
-        given = given.strip()
-        if not given.isdigit() or len(given) > LAST_EVENT_ID_MAX_DIGITS:
-            raise ValidationError({name: ["An event id: a whole number."]})
-        return int(given)
+        """The id to resume after: `Last-Event-ID` (what EventSource sends on reconnecting),
+        else `last_event_id`; each is checked when given, even if the other wins."""
+        given = request.query_params.getlist("last_event_id")
+        if len(given) > 1:
+            raise ValidationError({"last_event_id": ["Give it once."]})
+        query = _event_id("last_event_id", given[0]) if given else None
+        header = request.headers.get("Last-Event-ID")
+        return _event_id("Last-Event-ID", header) if header is not None else query
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, StreamingHttpResponse):
             return response  # nothing for DRF to render
+        # A refusal is JSON, as everywhere under /api/, whatever the client accepts.
+        request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _event_id(name: str, value: str) -> int:
+    value = value.strip()
+    if not value.isdigit() or len(value) > LAST_EVENT_ID_MAX_DIGITS:
+        raise ValidationError({name: ["An event id: a whole number."]})
+    return int(value)
 
 
 def _polled(owner: str, after: int) -> Iterator[bytes]:

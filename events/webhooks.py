@@ -72,7 +72,7 @@ def fan_out() -> int:
     return len(events)
 
 
-def due_deliveries(limit: int = 200) -> list[int]:
+def due_deliveries(limit: int = 1000) -> list[int]:
     """Pending deliveries whose time has come and that no worker holds."""
     now = timezone.now()
     due = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).filter(

@@ -86,7 +86,10 @@ def test_a_quiet_stream_sends_heartbeats(alice_client, settings):
 
 
 def test_strangers_get_401_and_others_403(anon_client, bob_client, alice):
-    assert anon_client.get(URL).status_code == HTTPStatus.UNAUTHORIZED
+    refused = anon_client.get(URL, HTTP_ACCEPT="text/event-stream")
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["detail"]
     assert bob_client.get(f"/api/{principal_id(alice)}/events").status_code == HTTPStatus.FORBIDDEN
 
 
