@@ -10,13 +10,18 @@ migration that installs the triggers again.
 
 Event ids come from one sequence, and a transaction takes its owner's lock (a
 transaction-level advisory lock on PostgreSQL; SQLite's writers take turns anyway)
-before it takes an id, holding it until it ends. So one user's events commit in the
-order of their ids: a reader that has seen id n of a user never sees a smaller one of
-that user appear later, and a resumed stream has no gap. (tasks.change_clock's
-horizon gives the same promise for sync, but it waits for the oldest transaction of
-the whole server, any database's: a live stream must not wait on a stranger's long
-transaction.) A change that repeats the task's state (the same values again,
-`completed: true` on a completed task) writes no event.
+before it takes an id, holding it until it ends. On PostgreSQL the trigger is a
+deferred constraint trigger: it runs as the transaction commits (in the same round
+trip for a single statement in autocommit), after every lock the transaction's own
+statements take, so the owner's lock is always its last and can close no deadlock
+cycle (taken mid-statement, it did: a create with tags holding a tag row and waiting
+for the lock, while the lock's holder relabels a task and waits for that tag row).
+So one user's events commit in the order of their ids: a reader that has seen id n
+of a user never sees a smaller one of that user appear later, and a resumed stream
+has no gap. (tasks.change_clock's horizon gives the same promise for sync, but it
+waits for the oldest transaction of the whole server, any database's: a live stream
+must not wait on a stranger's long transaction.) A change that repeats the task's
+state (the same values again, `completed: true` on a completed task) writes no event.
 
 On PostgreSQL each event also sends NOTIFY `task_events` with its user id (delivered
 at commit, collapsed within a transaction), so streams and workers wake at once.
@@ -104,7 +109,8 @@ END
 $$;
 
 DROP TRIGGER IF EXISTS events_task_change ON tasks_task;
-CREATE TRIGGER events_task_change AFTER INSERT OR UPDATE OR DELETE ON tasks_task
+CREATE CONSTRAINT TRIGGER events_task_change AFTER INSERT OR UPDATE OR DELETE ON tasks_task
+  DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION events_record_task_change();
 """
 

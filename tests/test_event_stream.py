@@ -13,7 +13,7 @@ from events.feed import events_after
 from tasks.principal import principal_id
 from tasks.store import TaskStore
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("events_at_once")]
 
 URL = "/api/me/events"
 

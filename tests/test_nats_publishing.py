@@ -18,7 +18,7 @@ from events.models import Event
 from tasks.store import TaskStore
 from tests.nats_broker import NATS_URL, delete_stream, read_stream, require_nats, unique_names
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("events_at_once")]
 
 JO, KAI = "idp|jo", "jo.kai@example.com"
 

@@ -18,7 +18,7 @@ from tasks.store import TaskStore
 from tests.conftest import CAROL_ID, tasks_url
 from tests.test_mcp_tools import ok
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("events_at_once")]
 
 
 def kinds(user_id: str) -> list[str]:

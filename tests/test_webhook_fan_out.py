@@ -14,7 +14,7 @@ from events import jobs, webhooks
 from events.models import DeliveryStatus, Event, WebhookDelivery, WebhookSubscription
 from tasks.store import TaskStore
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("events_at_once")]
 
 GINA, HANK = "idp|gina", "idp|hank"
 

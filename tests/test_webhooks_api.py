@@ -12,7 +12,7 @@ from events.models import WebhookSubscription
 from tasks.principal import principal_id
 from tasks.store import TaskStore
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("events_at_once")]
 
 URL = "/api/me/webhooks"
 BODY = {"url": "https://hooks.example.com/tasks", "events": ["task.created", "task.completed"]}

@@ -20,7 +20,7 @@ from tasks.store import TaskStore
 from tests.e2e.servers import PROJECT_DIR, free_port, server_env
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="LISTEN/NOTIFY needs PostgreSQL"),
 ]
 

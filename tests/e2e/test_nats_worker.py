@@ -14,7 +14,7 @@ from tests.e2e.workers import wait_until, workers
 from tests.nats_broker import NATS_URL, delete_stream, read_stream, require_nats, unique_names
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker processes share the database"),
 ]
 

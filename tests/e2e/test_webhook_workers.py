@@ -16,7 +16,7 @@ from tasks.store import TaskStore
 from tests.e2e.workers import receiver, wait_until, workers
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker processes share the database"),
 ]
 
