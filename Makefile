@@ -19,10 +19,13 @@ install: $(BIN)/.installed
 .env:
 	printf 'DEBUG=1\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 
-# PORT (default 8000) picks the port.
+# PORT (default 8000) picks the port. The background worker (webhooks, pruning) runs
+# beside the server and stops with it.
 run: install .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py ensure_dev_account
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$${PORT:-8000}
 
 lint: install

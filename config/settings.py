@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "tasks",
+    # The job queue on PostgreSQL (its tables; the worker: events.jobs).
+    "procrastinate.contrib.django",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -417,8 +420,32 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # Whatever LOG_LEVEL says: ACCESS_LOG is its switch.
         "tasks.access": {"level": "INFO"},
+        # The job queue logs every job's start and end (the relay's, every second).
+        "procrastinate": {"level": os.environ.get("WORKER_LOG_LEVEL", "WARNING")},
     },
 }
 # One JSON line per request (config.middleware.access_log): method, path, status, duration,
 # request id and principal; never the query string, headers or body.
 ACCESS_LOG = env_bool("ACCESS_LOG", default=True)
+
+# Task events (events/): the outbox, webhooks and the worker.
+EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "30"))
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_MAX_SUBSCRIPTIONS = int(os.environ.get("WEBHOOK_MAX_SUBSCRIPTIONS", "10"))
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+# The first retry's wait (doubling after each failure) and how long a worker may hold a
+# delivery before another takes it over; the tests shorten both.
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "5"))
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+# The live stream (GET /api/{user_id}/events): a comment at least this often, and the
+# database connections each stream process reads events with.
+EVENT_STREAM_HEARTBEAT = float(os.environ.get("EVENT_STREAM_HEARTBEAT", "15"))
+EVENT_STREAM_DB_CONNECTIONS = int(os.environ.get("EVENT_STREAM_DB_CONNECTIONS", "4"))
+# NATS JetStream (events.publisher): unset, nothing is published.
+EVENTS_NATS_URL = os.environ.get("EVENTS_NATS_URL", "")
+EVENTS_NATS_STREAM = os.environ.get("EVENTS_NATS_STREAM", "TASK_EVENTS")
+EVENTS_NATS_SUBJECT_PREFIX = os.environ.get("EVENTS_NATS_SUBJECT_PREFIX", "tasks")
+# The queue's tables exist on PostgreSQL only; on SQLite the worker keeps its jobs in
+# memory (events.worker).
+DATABASE_ROUTERS = ["events.routers.JobQueueOnPostgresql"]
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "jobs"

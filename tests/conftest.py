@@ -113,3 +113,14 @@ def tasks_url(user_id="me", task_id=None, suffix: str = "") -> str:
     if task_id is not None:
         url += f"/{task_id}"
     return url + suffix
+
+
+@pytest.fixture
+def events_at_once(db):
+    """Inside a test's transaction, which never commits: PostgreSQL records task events
+    at each statement's end rather than at commit (events.outbox_sql defers them)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS events_task_change IMMEDIATE")

@@ -37,11 +37,19 @@ def statements_sent() -> Iterator[list[str]]:
                 sent += _sent_by_client(trace.read().decode())
     else:
         raw = connection.connection
-        raw.set_trace_callback(sent.append)
+        raw.set_trace_callback(lambda sql: _statement_once(sent, sql))
         try:
             yield sent
         finally:
             raw.set_trace_callback(None)
+
+
+def _statement_once(sent: list[str], sql: str) -> None:
+    """SQLite calls the trace back again, with the same statement's text (values bound
+    inline), as each trigger program it runs begins (the task table's outbox triggers):
+    that is no statement of the client's."""
+    if not sent or sent[-1] != sql:
+        sent.append(sql)
 
 
 def _sent_by_client(trace: str) -> list[str]:

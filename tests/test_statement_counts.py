@@ -16,6 +16,7 @@ from http import HTTPStatus
 import pytest
 from django.db import connection
 
+from events.models import Event
 from tasks.data.store import TaskStore
 from tests.conftest import CAROL_ID, tasks_url
 from tests.statements import kinds, statements_sent
@@ -255,3 +256,29 @@ def test_the_counter_sees_every_statement_of_a_transaction():
             TaskStore(CAROL_ID).tasks().exists()
 
     assert kinds(sent) == ["BEGIN", "SELECT", "SAVEPOINT", "SELECT", "RELEASE", "COMMIT"]
+
+
+WRITES = {
+    "create": (lambda client, url: client.post(tasks_url(), {"title": "t"}, format="json"), "task.created"),
+    "update": (lambda client, url: client.patch(url, {"title": "u"}, format="json"), "task.updated"),
+    "complete": (lambda client, url: client.patch(url + "/complete", format="json"), "task.completed"),
+    "delete": (lambda client, url: client.delete(url), "task.deleted"),
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_each_write_records_its_event_in_the_same_statement(carol_client, url, write):
+    send, event_type = WRITES[write]
+    before = list(Event.objects.values_list("id", flat=True))
+
+    with statements_sent() as sent:
+        response = send(carol_client, url)
+
+    assert response.status_code < HTTPStatus.BAD_REQUEST
+    # The outbox adds no statement: the writes above cost what they did without it.
+    if connection.vendor == "postgresql":
+        assert len(sent) == 1
+    else:
+        assert kinds(sent)[0] == "BEGIN" and kinds(sent)[-1] == "COMMIT"
+    new = Event.objects.exclude(id__in=before)
+    assert list(new.values_list("type", flat=True)) == [event_type]
