@@ -19,7 +19,7 @@ from events.serializers import (
     subscription_limit_reached,
 )
 from events.webhooks import new_secret
-from tasks import idempotency
+from tasks.api import idempotency
 from tasks.api.viewsets import OwnerScopedMixin
 
 DELIVERIES_SHOWN = 100
