@@ -169,8 +169,8 @@ def test_the_admins_tag_picker_offers_only_the_owners_tags(
 ):
     django_user_model.objects.create_superuser("root", "root@example.test", "root-pass-123!")
     task = make_task(alice, title="Buy milk")
-    task.set_tags(["home"])
-    make_task(bob, title="Call mum").set_tags(["work"])
+    task = set_tags(task, ["home"])
+    set_tags(make_task(bob, title="Call mum"), ["work"])
     browser.open(f"/admin/login/?next=/admin/tasks/task/{task.pk}/change/")
     browser.fill("#id_username", "root")
     browser.fill("#id_password", "root-pass-123!")
