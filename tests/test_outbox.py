@@ -12,6 +12,7 @@ from django.db import transaction
 
 from events.feed import events_after
 from events.models import Event
+from tasks.data import staff
 from tasks.data.store import TaskStore
 from tasks.identity.principal import principal_id
 from tasks.models import Task
@@ -92,14 +93,15 @@ def test_clear_completed_records_a_deletion_per_task(carol_client):
     assert all(event["task"] is None for event in deletions)
 
 
-def test_the_admins_orm_saves_record_events_too(alice, alice_client):
+def test_the_admins_writes_record_events_too(alice, alice_client):
     owner = principal_id(alice)
-    task = Task.objects.create(user_id=owner, title="Made in the admin")
+    task = staff.save_task(
+        Task(user_id=owner, title="Made in the admin"), owner=owner, changed=(), tag_names=[], adding=True
+    )
     task.title = "Renamed in the admin"
-    task.save()
-    Task.objects.filter(pk=task.pk).update(completed=True)
-    task.refresh_from_db()
-    task.delete()
+    staff.save_task(task, owner=owner, changed=["title"], tag_names=[], adding=False)
+    staff.set_completion(staff.all_tasks().filter(pk=task.pk), True)
+    staff.delete_tasks(staff.all_tasks().filter(pk=task.pk))
 
     assert kinds(owner) == ["task.created", "task.updated", "task.completed", "task.deleted"]
 
