@@ -226,6 +226,7 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout are refused without a write, and do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "tasks.login_lockout.client_ip"
+AXES_USERNAME_CALLABLE = "tasks.login_lockout.attempted_username"
 AXES_LOCKOUT_CALLABLE = "tasks.login_lockout.lockout_response"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_VERBOSE = False

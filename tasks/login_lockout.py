@@ -23,6 +23,21 @@ def client_ip(request) -> str:
     return _ADDRESS.get_ident(request)
 
 
+# axes stores the username in a varchar(255): anything longer cannot be an account here
+# (Django's usernames are at most 150) and must not fail the sign-in with a 500.
+USERNAME_KEPT = 255
+
+
+def attempted_username(request, credentials=None) -> str | None:
+    """The username tried, as axes would read it, cut to what its table holds."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    source = credentials or getattr(request, "data", request.POST)
+    username = source.get(field)
+    if not isinstance(username, str):
+        return None
+    return username.replace("\x00", "")[:USERNAME_KEPT]
+
+
 def lockout_seconds() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds())
 
