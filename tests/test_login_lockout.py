@@ -108,3 +108,12 @@ def test_the_login_forms_lock_out_too(alice, login_url):
     assert_locked_out(third)
     assert_locked_out(right)
     assert right["Content-Type"].startswith("text/plain")
+
+
+def test_an_overlong_username_is_counted_not_a_server_error(anon_client):
+    username = "a" * 100_000
+
+    responses = [sign_in(anon_client, username, "x") for _ in range(3)]
+
+    assert [response.status_code for response in responses[:2]] == [HTTPStatus.UNAUTHORIZED] * 2
+    assert_locked_out(responses[2])

@@ -15,8 +15,6 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt import serializers as simplejwt
 
 _ADDRESS = BaseThrottle()
-# django.contrib.auth's User.username.
-USERNAME_MAX_LENGTH = 150
 
 
 def client_ip(request) -> str:
@@ -25,13 +23,19 @@ def client_ip(request) -> str:
     return _ADDRESS.get_ident(request)
 
 
+# axes stores the username in a varchar(255): anything longer cannot be an account here
+# (Django's usernames are at most 150) and must not fail the sign-in with a 500.
+USERNAME_KEPT = 255
+
+
 def attempted_username(request, credentials=None) -> str | None:
-    """The username a sign-in tried, cut to the length of a real one: no account has a
-    longer name, and axes keeps it in a column of 255 characters."""
-    username = (credentials or {}).get("username") or request.POST.get("username")
-    if not username:
+    """The username tried, as axes would read it, cut to what its table holds."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    source = credentials or getattr(request, "data", request.POST)
+    username = source.get(field)
+    if not isinstance(username, str):
         return None
-    return str(username)[:USERNAME_MAX_LENGTH]
+    return username.replace("\x00", "")[:USERNAME_KEPT]
 
 
 def lockout_seconds() -> int:
