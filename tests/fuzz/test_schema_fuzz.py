@@ -74,7 +74,10 @@ def load(*, path_regex: str | None = None, with_credentials: bool):
     return schema.include(path_regex=path_regex) if path_regex else schema
 
 
-owner_schema = load(with_credentials=True)
+# Not the event stream: with a token it never ends (heartbeats keep it open), so no case
+# could read its whole response. Its answers are tested in tests/test_event_stream.py;
+# without a token it is a plain 401 and is fuzzed below with the rest.
+owner_schema = load(with_credentials=True).exclude(path_regex=r"/events$")
 anonymous_schema = load(path_regex=r"^/api/\{user_id\}/", with_credentials=False)
 
 
