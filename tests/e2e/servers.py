@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
@@ -40,6 +40,16 @@ def served_database_url() -> str:
     return f"postgresql://{credentials}@{host}:{port}/{db['NAME']}"
 
 
+def direct_database_url() -> str:
+    """The test database reached around the pooler, as the Procfile's `release:`,
+    `worker:` and `stream:` reach it: DIRECT_DATABASE_URL names the server (CI's PgBouncer
+    pass sets it), the database is this run's test database."""
+    direct = os.environ.get("DIRECT_DATABASE_URL")
+    if not direct:
+        return served_database_url()
+    return urlunsplit(urlsplit(direct)._replace(path="/" + connection.settings_dict["NAME"]))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -54,6 +64,7 @@ def server_env(**overrides: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=served_database_url(),
+        DIRECT_DATABASE_URL=direct_database_url(),
         CONN_MAX_AGE="0",
         SECRET_KEY=settings.SECRET_KEY,
         DEBUG="0",
