@@ -1,6 +1,7 @@
 """The production server's entry point (the Procfile's `granian --interface rsgi`): the
 WSGI application, served so that slow or idle clients never hold its threads
-(config.wsgi_over_rsgi)."""
+(config.wsgi_over_rsgi), and the health probes answered on its event loop, so that they
+answer while every thread is busy (config.probes_on_loop)."""
 
 import contextlib
 import os
@@ -8,6 +9,7 @@ import resource
 
 from django.conf import settings
 
+from config import probes_on_loop
 from config.database_pool import web_threads
 from config.wsgi import application as wsgi_application
 from config.wsgi_over_rsgi import WsgiOverRsgi
@@ -25,4 +27,6 @@ application = WsgiOverRsgi(
     threads=web_threads(os.environ),
     max_body=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
     body_timeout=float(os.environ.get("BODY_READ_TIMEOUT", "10")),
+    on_loop=probes_on_loop.answer,
+    on_start=probes_on_loop.start,
 )

@@ -12,6 +12,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from config import database_probe, health
 from config.circuit_breaker import CircuitBreaker
 from tasks.api import throttling
 from tasks.data.staff import load_tasks
@@ -35,6 +36,16 @@ def _fresh_verifier():
 def _closed_throttle_breaker(monkeypatch):
     """A test that makes the throttle cache fail must not leave it skipped for the next."""
     monkeypatch.setattr(throttling, "breaker", CircuitBreaker("test throttle cache", cooldown=60))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_readiness_probe(monkeypatch):
+    """Each test's /readyz starts as a new process's does: the migrations not yet seen
+    applied, and no connection of the probe's own left open from another test (where a
+    test makes the database unreachable, that one would still answer)."""
+    monkeypatch.setattr(health, "_migrations_applied", False)
+    yield
+    database_probe.close()
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _ACCEPTABLE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
         request.request_id = request_id
         token = current_request_id.set(request_id)
         try:
@@ -32,6 +31,11 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def request_id_for(incoming: str) -> str:
+    """The caller's id if it is acceptable, else a new one."""
+    return incoming if _ACCEPTABLE_ID.match(incoming) else uuid.uuid4().hex
 
 
 class RequestIdLogFilter(logging.Filter):
