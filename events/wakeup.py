@@ -31,11 +31,20 @@ async def relay_on_commit(conninfo: str) -> None:
             await pending.wait()
             pending.clear()
             try:
-                await asyncio.to_thread(jobs.relay_now)
+                await _in_a_thread()
             except Exception:  # noqa: BLE001 - the periodic relay takes over; try at the next commit
                 log.warning("relaying events after a commit failed", exc_info=True)
     finally:
         listener.cancel()
+
+
+async def _in_a_thread() -> None:
+    """The relay in a thread, as procrastinate runs a sync job: through asgiref, so the
+    jobs it defers use the worker's connections on this event loop (a plain thread
+    would make a loop of its own and share the loop-bound pool with it)."""
+    from asgiref.sync import sync_to_async
+
+    await sync_to_async(jobs.relay_now, thread_sensitive=False)()
 
 
 async def _listen(conninfo: str, pending: asyncio.Event) -> None:
