@@ -148,6 +148,9 @@ def _host_and_port(address: str) -> tuple[str, str]:
     return host.strip("[]"), port
 
 
+WHOLE_RESPONSES = "tasks.whole_responses"
+
+
 def _environ(scope, headers: dict[str, str], body: bytes) -> dict:
     """The WSGI environ (PEP 3333) granian's WSGI interface would have built."""
     server_name, server_port = _host_and_port(scope.server)
@@ -173,6 +176,9 @@ def _environ(scope, headers: dict[str, str], body: bytes) -> dict:
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
+        # Responses go out whole, once the app has returned them: an endless one (the
+        # event stream) would never be sent. The stream view reads this and refuses.
+        WHOLE_RESPONSES: True,
     }
     for name, value in headers.items():
         if name == "content-type":

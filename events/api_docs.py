@@ -10,7 +10,15 @@ from events.serializers import (
     WebhookSubscriptionListSerializer,
     WebhookSubscriptionSerializer,
 )
-from tasks.api.api_docs import IDEMPOTENCY_KEY, OWNER, USER_ID, WRITE_BODY, idempotent_replayed, operation
+from tasks.api.api_docs import (
+    IDEMPOTENCY_KEY,
+    OWNER,
+    USER_ID,
+    WRITE_BODY,
+    ErrorSerializer,
+    idempotent_replayed,
+    operation,
+)
 
 webhook_viewset = extend_schema_view(
     list=operation(
@@ -94,7 +102,12 @@ event_stream = operation(
         (200, "text/event-stream"): OpenApiResponse(
             response=SSE_EVENT,
             description="The stream (`text/event-stream`): one such message per event.",
-        )
+        ),
+        501: OpenApiResponse(
+            response=ErrorSerializer,
+            description="Asked of a `web:` process, which sends whole responses only: the stream is "
+            "served by the `stream:` process (route `/api/*/events` there).",
+        ),
     },
     errors=(400, *OWNER),
     parameters=[

@@ -2,8 +2,12 @@
 a worker as a job is deferred, periodic jobs are deferred once per tick whatever the
 number of workers, and a scheduled job waits in the table until its time).
 
-Each tick the relay turns new outbox events into webhook deliveries and queues the due
-ones; a delivery job makes one attempt (events.webhooks). Old events are pruned hourly.
+The relay turns new outbox events into webhook deliveries and queues one `deliver_due`
+job per subscription that has deliveries to send (events.webhooks sends them PARALLEL at
+a time). It runs as soon as a transaction with events commits (the worker LISTENs on
+the outbox's NOTIFY: events.wakeup) and, as a periodic job, every second, which also
+catches the retries that fall due and the leases that ran out. Old events are pruned
+hourly.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from procrastinate import exceptions
 from procrastinate.contrib.django import app
@@ -29,22 +33,70 @@ log = logging.getLogger(__name__)
 @app.task(queue="events", queueing_lock="relay_events")
 def relay_events(timestamp: int) -> None:
     """Every second: new events to deliveries (and to NATS when configured), then the
-    deliveries that are due to the queue."""
+    subscriptions with deliveries due to the queue."""
+    relay_now()
+
+
+def relay_now() -> None:
+    """The relay, from a worker's thread (the periodic job, or events.wakeup)."""
     with _django_connections():
-        while webhooks.fan_out():
-            pass
-        try:
-            publisher.publish_pending()
-        except Exception:  # noqa: BLE001 - the broker is down: the events wait in the outbox
-            log.warning("publishing events to NATS failed; retrying next tick", exc_info=True)
-        for delivery_id in webhooks.due_deliveries():
-            # Queued already and not started yet: AlreadyEnqueued.
-            with contextlib.suppress(exceptions.AlreadyEnqueued):
-                deliver.configure(queueing_lock=f"delivery:{delivery_id}").defer(delivery_id=delivery_id)
+        relay()
+
+
+def relay() -> None:
+    """New events to deliveries, each batch's subscriptions queued at once (so sending
+    begins while a large burst is still being fanned out), then those with a retry or
+    an expired lease due; then the events to NATS when configured. Safe to run in any
+    number of workers at once (fan_out skips events another worker holds)."""
+    while True:
+        batch = webhooks.fan_out_batch()
+        if not batch.events:
+            break
+        queue_deliveries(batch.subscriptions)
+    queue_deliveries(webhooks.due_subscriptions())
+    try:
+        publisher.publish_pending()
+    except Exception:  # noqa: BLE001 - the broker is down: the events wait in the outbox
+        log.warning("publishing events to NATS failed; retrying next tick", exc_info=True)
+
+
+def queue_deliveries(subscription_ids) -> None:
+    """One `deliver_due` job per subscription, unless one is queued and not started yet
+    (it will find the new deliveries too); one that is running gets a successor."""
+    locks = {f"subscription:{subscription_id}": subscription_id for subscription_id in subscription_ids}
+    if not locks:
+        return
+    for lock in _queued(locks):
+        del locks[lock]
+    for lock, subscription_id in locks.items():
+        with contextlib.suppress(exceptions.AlreadyEnqueued):  # queued meanwhile by another worker
+            deliver_due.configure(queueing_lock=lock).defer(subscription_id=subscription_id)
+
+
+def _queued(locks) -> list[str]:
+    """Of these queueing locks, those held by a job waiting in the queue (PostgreSQL: read
+    first, so a busy relay does not fail an INSERT per subscription per tick)."""
+    if connection.vendor != "postgresql":
+        return []
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    return list(
+        ProcrastinateJob.objects.filter(status="todo", queueing_lock__in=list(locks)).values_list(
+            "queueing_lock", flat=True
+        )
+    )
+
+
+@app.task(queue="webhooks")
+def deliver_due(subscription_id: int) -> int:
+    """Send the subscription's due deliveries (events.webhooks.deliver_due)."""
+    with _django_connections():
+        return webhooks.deliver_due(subscription_id)
 
 
 @app.task(queue="webhooks")
 def deliver(delivery_id: int) -> None:
+    """One attempt at one delivery (jobs queued by earlier versions of the relay)."""
     with _django_connections():
         webhooks.attempt(delivery_id)
 

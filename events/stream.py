@@ -53,7 +53,7 @@ class _Hub:
 
         self.loop = loop
         self.pool = AsyncConnectionPool(
-            _conninfo(), min_size=1, max_size=settings.EVENT_STREAM_DB_CONNECTIONS, open=False
+            conninfo(), min_size=1, max_size=settings.EVENT_STREAM_DB_CONNECTIONS, open=False
         )
         await self.pool.open()
         self.listener = loop.create_task(self._listen())
@@ -63,7 +63,7 @@ class _Hub:
 
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(_conninfo(), autocommit=True) as listening:
+                async with await psycopg.AsyncConnection.connect(conninfo(), autocommit=True) as listening:
                     await listening.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     self._wake_all()  # anything committed while (re)connecting
                     async for notice in listening.notifies():
@@ -91,7 +91,8 @@ class _Hub:
 _hub = _Hub()
 
 
-def _conninfo() -> str:
+def conninfo() -> str:
+    """Django's database as a libpq connection string (for connections of our own)."""
     params = connection.get_connection_params()
     keys = ("host", "port", "dbname", "user", "password", "sslmode")
     parts = {key: params[key] for key in keys if params.get(key)}

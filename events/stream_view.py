@@ -5,7 +5,9 @@ returns is a stream. Under ASGI (the Procfile's `stream:` process) the body is a
 iterator served on the event loop: the view's thread is free as soon as the headers
 are sent. Under WSGI (`make run`'s runserver, the test client) it is a plain iterator
 that polls, which holds a thread per stream: fine for development, and the reason
-production sends `/api/*/events` to the stream process.
+production sends `/api/*/events` to the stream process. The `web:` process (the WSGI
+app over RSGI, config.wsgi_over_rsgi) sends a response only once it is whole, so there
+the view answers a 501 naming the stream process instead of a request that never ends.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from rest_framework import renderers
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events import api_docs, stream
@@ -26,6 +29,9 @@ from events.feed import events_after, latest_id
 from tasks.api.viewsets import OwnerScopedMixin
 
 LAST_EVENT_ID_MAX_DIGITS = 19  # a bigint
+# Set in the WSGI environ by config.wsgi_over_rsgi (the `web:` process), which sends a
+# response only once the app has returned all of it.
+WHOLE_RESPONSES = "tasks.whole_responses"
 
 
 class EventStreamRenderer(renderers.BaseRenderer):
@@ -45,6 +51,15 @@ class EventStreamView(OwnerScopedMixin, APIView):
     def get(self, request, *args, **kwargs):
         owner = self.owner_id
         after = self._resume_after(request)
+        if request.META.get(WHOLE_RESPONSES):
+            return Response(
+                {
+                    "detail": "This server sends whole responses only, so it cannot hold an event "
+                    "stream open: the stream is served by the `stream:` process (the Procfile's "
+                    "granian ASGI server on STREAM_PORT); route /api/*/events there."
+                },
+                status=501,
+            )
         if after is None:
             after = latest_id(owner)
         if isinstance(request._request, ASGIRequest):

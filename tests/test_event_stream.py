@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import pytest
 
+from config.wsgi_over_rsgi import WHOLE_RESPONSES
 from events.feed import events_after
 from tasks.data.store import TaskStore
 from tasks.identity.principal import principal_id
@@ -99,3 +100,12 @@ def test_a_bad_last_event_id_is_a_400(alice_client, bad):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Last-Event-ID" in response.json()["detail"]
+
+
+def test_a_server_that_sends_whole_responses_refuses_the_stream_naming_the_stream_process(alice_client):
+    """The `web:` process (config.wsgi_over_rsgi) marks its environ: no request that never ends."""
+    response = alice_client.get(URL, HTTP_ACCEPT="text/event-stream", **{WHOLE_RESPONSES: True})
+
+    assert response.status_code == 501
+    assert response["Content-Type"] == "application/json"
+    assert "stream:" in response.json()["detail"]

@@ -108,3 +108,36 @@ def test_the_worker_schedules_the_relay_every_second_and_the_pruning_hourly():
         for task, cron in ((p.task, p.cron) for p in app.periodic_registry.periodic_tasks.values())
     }
     assert crons == {"events.jobs.relay_events": "* * * * * *", "events.jobs.prune_events": "17 * * * *"}
+
+
+def test_a_subscriptions_due_deliveries_are_attempted_together_and_each_recorded(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = False  # the loopback target fails at once, no network
+    subscription = subscribe(GINA, ["task.created"])
+    for n in range(3):
+        TaskStore(GINA).create(title=f"Burst {n}")
+    webhooks.fan_out()
+
+    assert webhooks.due_subscriptions() == [subscription.id]
+    assert webhooks.deliver_due(subscription.id) == 3
+
+    deliveries = list(WebhookDelivery.objects.all())
+    assert [delivery.attempt_count for delivery in deliveries] == [1, 1, 1]
+    assert all("loopback" in delivery.attempts[0]["error"] for delivery in deliveries)
+    assert all(delivery.leased_until is None for delivery in deliveries)
+    assert all(delivery.next_attempt_at > timezone.now() for delivery in deliveries)
+    assert webhooks.due_subscriptions() == []  # retried later, by the backoff
+
+
+def test_claiming_a_subscriptions_due_deliveries_leases_them_once():
+    subscription = subscribe(GINA, ["task.created"])
+    for n in range(3):
+        TaskStore(GINA).create(title=f"Claimed {n}")
+    webhooks.fan_out()
+
+    first = webhooks.claim_due(subscription.id, limit=2)
+    second = webhooks.claim_due(subscription.id, limit=2)
+
+    assert len(first) == 2
+    assert len(second) == 1
+    assert not {delivery.id for delivery in first} & {delivery.id for delivery in second}
+    assert webhooks.claim_due(subscription.id) == []
