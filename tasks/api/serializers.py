@@ -155,6 +155,23 @@ class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
             raise from_data_layer(error) from None
 
 
+class CompletedTaskSerializer(TaskSerializer):
+    """The answer to a completion: the task, and the next occurrence it created."""
+
+    next_task = TaskSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "A recurring task's next occurrence, created by completing it (the one it has, when it "
+            "was completed already); null when the task does not repeat, was reopened, or its "
+            "series has ended."
+        ),
+    )
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "next_task"]
+
+
 class CompletionSerializer(StrictInputMixin, serializers.Serializer):
     """Body of `PATCH .../complete`: the state to set. With no body the state toggles."""
 

@@ -81,12 +81,13 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
             data = self.get_serializer(page.rows, many=True).data
         return self.paginator.response(request, data, page.next_cursor)
 
-    def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
+    def task_data(self, task: Task) -> dict:
         if isinstance(self.request.accepted_renderer, JSONRenderer):
-            data = task_json.task_as_json(task_json.task_row(task))
-        else:
-            data = TaskSerializer(task, context=self.get_serializer_context()).data
-        return Response(data, status=status_code, headers={"ETag": task.etag})
+            return task_json.task_as_json(task_json.task_row(task))
+        return dict(TaskSerializer(task, context=self.get_serializer_context()).data)
+
+    def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.task_data(task), status=status_code, headers={"ETag": task.etag})
 
     def retrieve(self, request, *args, **kwargs):
         task = self.get_object()
@@ -133,12 +134,15 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         def complete_task() -> Response:
             body = CompletionSerializer(data=request.data)
             body.is_valid(raise_exception=True)
-            task = self.store.set_completion(
+            task, next_task = self.store.completion(
                 self.kwargs[self.lookup_url_kwarg],
                 body.validated_data.get("completed"),
                 if_match=request.headers.get("If-Match"),
             )
-            return self.task_response(task)
+            response = self.task_response(task)
+            # A recurring task's next occurrence, created by this completion (SPEC 11).
+            response.data["next_task"] = None if next_task is None else self.task_data(next_task)
+            return response
 
         # With a key, a retried toggle replays the first answer instead of toggling back.
         return idempotency.run_once(request, user_id=self.owner_id, work=complete_task)

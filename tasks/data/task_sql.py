@@ -139,6 +139,16 @@ def update_task(
     return _fetch_task(sql, params + key_params + version_params)
 
 
+def completes_a_recurring_task() -> tuple[str, list[Any]]:
+    """The condition (for `unless`) that a completing write finds an open recurring task:
+    its next occurrence is written with it, in a transaction of its own (the store's)."""
+    return f"{_column(Task, 'recurrence')} IS NOT NULL AND NOT {_column(Task, 'completed')}", []
+
+
+def either(first: tuple[str, list[Any]], second: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
+    return f"({first[0]}) OR ({second[0]})", [*first[1], *second[1]]
+
+
 def completion_assignments(completed: bool | None, now: datetime) -> list[tuple[str, str, list[Any]]]:
     """Set `completed` (toggle it when None), stamping `completed_at` when it becomes
     true and clearing it when false. (Right-hand sides read the row as it was.)"""
@@ -177,15 +187,21 @@ def schedule_reset_assignments(values: dict[str, Any]) -> list[tuple[str, str, l
     ]
 
 
-def insert_task(values: dict[str, Any], *, tag_names: Sequence[str] = (), stamp: int | None = None) -> Task:
+def insert_task(
+    values: dict[str, Any], *, tag_names: Sequence[str] = (), stamp: int | None = None, next_occurrence=False
+) -> Task | None:
     """`INSERT ... RETURNING` a task; on PostgreSQL with its tags (created when missing)
-    and their links in the same statement. Elsewhere the caller links the tags."""
+    and their links in the same statement. Elsewhere the caller links the tags.
+    A `next_occurrence` is inserted unless the occurrence it follows has one (unique
+    `follows`): then nothing is written and the result is None."""
     names = [_column(Task, name) for name in values]
     params = [prep(name, value) for name, value in values.items()]
     stamp_sql, stamp_params = _stamp(stamp)
     insert = (
         f"INSERT INTO {_q(Task._meta.db_table)} ({', '.join(names)}, {_column(Task, 'change_seq')}) "
-        f"VALUES ({', '.join(['%s'] * len(names))}, {stamp_sql}) RETURNING {_returning(connection.vendor)}"
+        f"VALUES ({', '.join(['%s'] * len(names))}, {stamp_sql}) "
+        + (f"ON CONFLICT ({_column(Task, 'follows')}) DO NOTHING " if next_occurrence else "")
+        + f"RETURNING {_returning(connection.vendor)}"
     )
     params += stamp_params
     if not tag_names or connection.vendor != "postgresql":
