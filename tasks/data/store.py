@@ -16,6 +16,7 @@ transaction that takes its stamp from the change counter (see change_clock).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -204,10 +205,37 @@ class TaskStore:
         unless = None if completed is None else task_sql.completion_is(completed)
         if completed is False:
             return self._update(task_id, if_match, changes, unless=unless), None
-        return self._complete(task_id, if_match, changes, now=now, unless=unless)
+        return self._complete(task_id, if_match, changes, now=now, unless=unless, predictable=True)
+
+    def _complete_in_one_statement(self, seen: Task, changes, *, now) -> tuple[Task, Task | None] | None:
+        """PostgreSQL, a completion that changes nothing else: the next occurrence is
+        computed from the version seen, and written with the completion in one statement
+        conditional on that version (two round trips in all, with the read)."""
+        after = copy.copy(seen)
+        after.completed, after.completed_at = True, now
+        values = series.next_task_values(after, completed_at=now)
+        if values is None:  # the series has ended
+            task = task_sql.update_task(
+                task_id=seen.pk, user_id=self.user_id, assignments=changes, versions=[seen.change_seq]
+            )
+            return None if task is None else (task, None)
+        names = sorted(values.pop("tag_names"))
+        row = self._new_row(completed=False, names=names, **values)
+        written = task_sql.complete_with_next(
+            task_id=seen.pk,
+            user_id=self.user_id,
+            assignments=changes,
+            version=seen.change_seq,
+            next_values=row,
+            tag_names=names,
+        )
+        if written is None:
+            return None
+        task, following = written
+        return task, following if following is not None else self.tasks().get(follows=task.pk)
 
     def _complete(
-        self, task_id: Any, if_match: str | None, changes, *, now, unless, tag_names=None
+        self, task_id: Any, if_match: str | None, changes, *, now, unless, tag_names=None, predictable=False
     ) -> tuple[Task, Task | None]:
         """A write that completes the task (or toggles it). Sent first as the plain write
         (one statement), except that on a recurring task it would complete, it changes
@@ -222,16 +250,20 @@ class TaskStore:
             )
             if not _left_for_completion(seen, now):
                 return seen, self._next_of(seen)
-            done = self._complete_recurring(seen, changes, now=now, unless=unless, tag_names=tag_names)
+            done = self._complete_recurring(
+                seen, changes, now=now, unless=unless, tag_names=tag_names, predictable=predictable
+            )
             if done is not None:
                 return done
         raise VersionMismatch()
 
     def _complete_recurring(
-        self, seen: Task, changes, *, now, unless, tag_names
+        self, seen: Task, changes, *, now, unless, tag_names, predictable
     ) -> tuple[Task, Task | None] | None:
         """Complete the recurring task if it is still at the version seen, and create its
         next occurrence, in one transaction; None if it changed meanwhile."""
+        if connection.vendor == "postgresql" and predictable and tag_names is None:
+            return self._complete_in_one_statement(seen, changes, now=now)
         with _write(statements=3) as stamp:
             task = task_sql.update_task(
                 task_id=seen.pk,
