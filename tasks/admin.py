@@ -1,5 +1,7 @@
 """Staff inspect everyone's tasks here (the API shows each user only their own)."""
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -74,7 +76,7 @@ class TaskAdmin(admin.ModelAdmin):
     list_display = ["short_title", "user_id", "priority", "completed", "due_at", "created_at", "updated_at"]
     list_filter = ["completed", "priority", ("due_at", admin.DateFieldListFilter), "tags"]
     search_fields = ["title", "user_id"]
-    readonly_fields = ["id", "completed_at", "created_at", "updated_at"]
+    readonly_fields = ["id", "completed_at", "created_at", "updated_at", "schedule"]
     filter_horizontal = ["tags"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
@@ -87,6 +89,18 @@ class TaskAdmin(admin.ModelAdmin):
         """A title of up to 255 characters would push every other column off-screen."""
         return format_html(
             '<span title="{}">{}</span>', task.title, Truncator(task.title).chars(TITLE_COLUMN_CHARACTERS)
+        )
+
+    @admin.display(description="schedule")
+    def schedule(self, task: Task):
+        """A recurring task's rule in words and the series' next due dates, in its zone."""
+        words = series.in_words(task)
+        if not words:
+            return "Does not repeat."
+        zone = ZoneInfo(task.time_zone)
+        dates = [f"{due.astimezone(zone):%a %Y-%m-%d %H:%M}" for due in series.upcoming_due_dates(task)]
+        return format_html(
+            "{} ({})<br>Next: {}", words, task.time_zone, ", ".join(dates) or "none, the series has ended"
         )
 
     @admin.action(description="Mark selected tasks as completed")

@@ -189,3 +189,24 @@ def test_the_fields_are_in_the_schema_with_their_enum(alice_client):
     assert {"recurrence", "time_zone", "repeat_from", "remind_at"} <= task.keys()
     repeat_from = schema["components"]["schemas"]["RepeatFromEnum"]
     assert repeat_from["enum"] == ["due", "completion"]
+
+
+@pytest.mark.parametrize(
+    ("recurring", "titles"), [("true", ["Rent"]), ("false", ["Once"]), (None, ["Once", "Rent"])]
+)
+def test_the_list_filters_recurring_tasks(create, alice_client, recurring, titles):
+    create(due_at=DUE, recurrence="monthly")
+    create(title="Once")
+
+    query = {} if recurring is None else {"recurring": recurring}
+    response = alice_client.get(tasks_url(), query)
+
+    assert response.status_code == HTTPStatus.OK
+    assert sorted(task["title"] for task in response.json()) == titles
+
+
+def test_a_bad_recurring_filter_is_a_400_naming_it(alice_client):
+    response = alice_client.get(tasks_url(), {"recurring": "sometimes"})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "recurring" in response.json()["errors"]

@@ -205,3 +205,10 @@ def test_completion_from_the_store_returns_the_next_task(rent):
     assert task.completed and following is not None and following.follows == task.pk
     assert following.tag_names == ["home", "money"]
     assert sorted(following.tags.values_list("name", flat=True)) == ["home", "money"]
+
+
+def test_the_admin_shows_the_rule_in_words_and_the_next_due_dates(admin_client, rent):
+    page = admin_client.get(f"/admin/tasks/task/{rent['id']}/change/").content.decode()
+
+    assert "every month on the 31st or the last day at 09:00" in page
+    assert "Sun 2027-02-28 09:00, Wed 2027-03-31 09:00, Fri 2027-04-30 09:00" in page

@@ -13,6 +13,7 @@ from tasks.data.errors import InvalidArgument
 from tasks.data.recurrence import (
     RecurrenceError,
     Rule,
+    describe,
     next_occurrence,
     next_remind_at,
     parse_recurrence,
@@ -88,6 +89,12 @@ def upcoming_due_dates(task: Task, *, limit: int = 5) -> list[datetime]:
     if rule is None or task.due_at is None:
         return []
     return upcoming(rule, after=task.due_at, limit=limit)
+
+
+def in_words(task: Task) -> str:
+    """The task's rule in words, e.g. "every month on the 31st or the last day at 09:00"."""
+    rule = rule_of(task)
+    return "" if rule is None else describe(rule)
 
 
 def next_task_values(task: Task, *, completed_at: datetime) -> dict[str, Any] | None:

@@ -86,6 +86,7 @@ class TaskStore:
         due_before: datetime | None = None,
         due_after: datetime | None = None,
         overdue: bool | None = None,
+        recurring: bool | None = None,
         updated_since: datetime | None = None,
         ordering: str | None = None,
         limit: int = task_list.DEFAULT_LIMIT,
@@ -106,6 +107,7 @@ class TaskStore:
             due_before=due_before,
             due_after=due_after,
             overdue=overdue,
+            recurring=recurring,
             updated_since=updated_since,
         )
         return task_list.page(
