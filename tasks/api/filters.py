@@ -168,7 +168,7 @@ class TaskFilter(filters.FilterSet):
     recurring = BooleanFilter(
         method="read_by_the_store",
         label="Recurring",
-        help_text="Tasks that repeat (a `recurrence`: true), or those that do not (false).",
+        help_text="Tasks that repeat (true), or those that do not (false).",
     )
     updated_since = DateTimeFilter(
         field_name="updated_at",

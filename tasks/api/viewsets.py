@@ -84,7 +84,8 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     def task_data(self, task: Task) -> dict:
         if isinstance(self.request.accepted_renderer, JSONRenderer):
             return task_json.task_as_json(task_json.task_row(task))
-        return dict(TaskSerializer(task, context=self.get_serializer_context()).data)
+        # DRF's ReturnDict, which names its serializer: the browsable API's form reads it.
+        return TaskSerializer(task, context=self.get_serializer_context()).data
 
     def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self.task_data(task), status=status_code, headers={"ETag": task.etag})
