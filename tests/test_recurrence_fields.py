@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 
 from tasks.data.staff import all_tasks
 from tasks.data.store import TaskStore
@@ -210,3 +211,27 @@ def test_a_bad_recurring_filter_is_a_400_naming_it(alice_client):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "recurring" in response.json()["errors"]
+
+
+def test_the_browsable_apis_form_takes_a_recurring_task(alice):
+    browser = Client()
+    browser.force_login(alice)
+
+    form = browser.get(tasks_url(), HTTP_ACCEPT="text/html").content.decode()
+    response = browser.post(
+        tasks_url(),
+        {
+            "title": "Stand-up",
+            "due_at": "2027-01-04T08:00",
+            "recurrence": "weekdays",
+            "time_zone": "Europe/Berlin",
+            "repeat_from": "due",
+            "remind_at": "",
+        },
+        HTTP_ACCEPT="text/html",
+    )
+
+    assert 'name="recurrence"' in form and 'name="repeat_from"' in form and 'name="time_zone"' in form
+    assert response.status_code == HTTPStatus.CREATED
+    task = all_tasks().get(title="Stand-up")
+    assert (task.recurrence, task.time_zone, task.remind_at) == ("weekdays", "Europe/Berlin", None)
