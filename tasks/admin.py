@@ -1,13 +1,16 @@
 """Staff inspect everyone's tasks here (the API shows each user only their own)."""
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from tasks.data import staff
-from tasks.models import Tag, Task
+from tasks.data import series, staff
+from tasks.data.errors import InvalidArgument
+from tasks.models import RepeatFrom, Tag, Task
 
 # With the admin's side panels, the list is about 600 pixels wide on a laptop: a longer
 # title would push the other columns out of view. The whole title is on the task's page.
@@ -24,6 +27,15 @@ class TaskAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, they take their defaults (a task that does not repeat needs neither).
+        for name in ("time_zone", "repeat_from"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if "recurrence" in self.fields:
+            self.fields["recurrence"].help_text = (
+                "daily, weekdays, weekly, monthly, yearly, or an RRULE such as FREQ=WEEKLY;BYDAY=MO "
+                "(needs a due date). Empty: the task does not repeat."
+            )
         if "tags" not in self.fields:
             return
         owner = self.data.get("user_id") if self.is_bound else self.instance.user_id
@@ -37,7 +49,25 @@ class TaskAdminForm(forms.ModelForm):
         foreign = sorted(tag.name for tag in cleaned.get("tags") or [] if tag.user_id != owner)
         if foreign:
             self.add_error("tags", f"Not tags of {owner}: {', '.join(foreign)}.")
+        self._check_schedule(cleaned)
         return cleaned
+
+    def _check_schedule(self, cleaned) -> None:
+        """The recurrence rules the API checks (tasks.data.series), on the form's fields."""
+        cleaned["time_zone"] = cleaned.get("time_zone") or "UTC"
+        cleaned["repeat_from"] = cleaned.get("repeat_from") or RepeatFrom.DUE
+        cleaned["recurrence"] = cleaned.get("recurrence") or None
+        for name in ("time_zone", "repeat_from", "recurrence"):
+            setattr(self.instance, name, cleaned[name])
+        changes = {name: cleaned.get(name) for name in series.SCHEDULE_FIELDS if name in self.fields}
+        current = None if self.instance._state.adding else staff.all_tasks().get(pk=self.instance.pk)
+        try:
+            checked = series.checked_schedule(changes, current=current)
+        except InvalidArgument as error:
+            field = error.argument if error.argument in self.fields else None
+            self.add_error(field, error.message)
+            return
+        cleaned["recurrence"] = self.instance.recurrence = checked.get("recurrence")
 
 
 @admin.register(Task)
@@ -46,7 +76,7 @@ class TaskAdmin(admin.ModelAdmin):
     list_display = ["short_title", "user_id", "priority", "completed", "due_at", "created_at", "updated_at"]
     list_filter = ["completed", "priority", ("due_at", admin.DateFieldListFilter), "tags"]
     search_fields = ["title", "user_id"]
-    readonly_fields = ["id", "completed_at", "created_at", "updated_at"]
+    readonly_fields = ["id", "completed_at", "created_at", "updated_at", "schedule"]
     filter_horizontal = ["tags"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
@@ -59,6 +89,18 @@ class TaskAdmin(admin.ModelAdmin):
         """A title of up to 255 characters would push every other column off-screen."""
         return format_html(
             '<span title="{}">{}</span>', task.title, Truncator(task.title).chars(TITLE_COLUMN_CHARACTERS)
+        )
+
+    @admin.display(description="schedule")
+    def schedule(self, task: Task):
+        """A recurring task's rule in words and the series' next due dates, in its zone."""
+        words = series.in_words(task)
+        if not words:
+            return "Does not repeat."
+        zone = ZoneInfo(task.time_zone)
+        dates = [f"{due.astimezone(zone):%a %Y-%m-%d %H:%M}" for due in series.upcoming_due_dates(task)]
+        return format_html(
+            "{} ({})<br>Next: {}", words, task.time_zone, ", ".join(dates) or "none, the series has ended"
         )
 
     @admin.action(description="Mark selected tasks as completed")

@@ -11,6 +11,7 @@ provider's, which costs no query; alice's is issued here, which costs one.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 import pytest
@@ -282,3 +283,33 @@ def test_each_write_records_its_event_in_the_same_statement(carol_client, url, w
         assert kinds(sent)[0] == "BEGIN" and kinds(sent)[-1] == "COMMIT"
     new = Event.objects.exclude(id__in=before)
     assert list(new.values_list("type", flat=True)) == [event_type]
+
+
+@pytest.mark.parametrize("body", [{}, {"completed": True}])
+def test_completing_a_recurring_task_costs_two_round_trips_on_postgresql(carol_client, body):
+    task = TaskStore(CAROL_ID).create(
+        title="Stand-up",
+        due_at=datetime(2027, 1, 4, 8, tzinfo=UTC),
+        recurrence="weekdays",
+        time_zone="Europe/Berlin",
+        tag_names=["work"],
+    )
+
+    with statements_sent() as sent:
+        response = carol_client.patch(tasks_url("me", task.pk) + "/complete", body, format="json")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["next_task"]["due_at"] == "2027-01-05T08:00:00Z"
+    assert kinds(sent) == expected(
+        {
+            # the plain write, which leaves an open recurring task as it is and returns it;
+            # then the completion, the next occurrence and its tag links in one statement
+            "postgresql": ["UPDATE", "WITH"],
+            # the same, then: counter, completion, next task, its tags (created when missing,
+            # read, their links read and written)
+            "sqlite": [
+                *["BEGIN", "INSERT", "UPDATE", "COMMIT"],
+                *["BEGIN", "INSERT", "UPDATE", "INSERT", "INSERT", "SELECT", "SELECT", "INSERT", "COMMIT"],
+            ],
+        }
+    )

@@ -199,7 +199,7 @@ def test_the_query_string_reads_into_the_stores_arguments():
     query = QueryDict("status=pending&tag=a&tag=b&priority=high&sort=title&limit=5")
 
     assert list_arguments(query) == {
-        **dict.fromkeys(["search", "due_before", "due_after", "overdue", "updated_since"]),
+        **dict.fromkeys(["search", "due_before", "due_after", "overdue", "recurring", "updated_since"]),
         "completed": False,
         "tags": ["a", "b"],
         "priority": Priority.HIGH,

@@ -25,6 +25,7 @@ from tasks.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from tasks.api.serializers import (
     ClearCompletedSerializer,
     CompletedCountSerializer,
+    CompletedTaskSerializer,
     CompletionSerializer,
     SyncSerializer,
     TagCountSerializer,
@@ -244,10 +245,12 @@ complete = operation(
     summary="Complete, reopen or toggle a task",
     description=(
         'With `{"completed": true|false}` sets that state (repeating it changes nothing); '
-        "with no body, toggles it."
+        "with no body, toggles it. Completing a recurring task creates its next occurrence "
+        "(one per completed occurrence, however often the request is repeated): the answer's "
+        "`next_task`."
     ),
     request=CompletionSerializer,
-    ok={200: _task()},
+    ok={200: OpenApiResponse(CompletedTaskSerializer, description="The task, with `next_task`.")},
     errors=(*WRITE_BODY, 404, 412, 422, *OWNER),
     parameters=[USER_ID, IF_MATCH, IDEMPOTENCY_KEY, etag(200), idempotent_replayed(200)],
 )

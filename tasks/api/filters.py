@@ -165,6 +165,11 @@ class TaskFilter(filters.FilterSet):
         label="Overdue",
         help_text="Open tasks whose due time has passed (true), or the rest (false).",
     )
+    recurring = BooleanFilter(
+        method="read_by_the_store",
+        label="Recurring",
+        help_text="Tasks that repeat (true), or those that do not (false).",
+    )
     updated_since = DateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
@@ -221,6 +226,7 @@ class TaskFilter(filters.FilterSet):
             "due_before": data.get("due_before"),
             "due_after": data.get("due_after"),
             "overdue": data.get("overdue"),
+            "recurring": data.get("recurring"),
             "updated_since": data.get("updated_since"),
         }
 

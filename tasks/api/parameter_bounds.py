@@ -48,7 +48,7 @@ BOUNDS = {
 }
 # Parameters the API reads once: giving one twice is ambiguous, so it is refused.
 SINGLE_VALUED = (
-    *("completed", "priority", "due_before", "due_after", "overdue", "updated_since"),
+    *("completed", "priority", "due_before", "due_after", "overdue", "recurring", "updated_since"),
     *("ordering", "limit", "status", "sort", "order", "format"),
 )
 BOUNDS.update({name: Bound() for name in SINGLE_VALUED})

@@ -62,6 +62,14 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         self.check_object_permissions(self.request, task)
         return task
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.lookup_url_kwarg in self.kwargs:
+            # For the checks of a recurring task's schedule, when an update leaves out part
+            # of it: the task as it is (one query, made only then).
+            context["current_task"] = lambda: self.store.get(self.kwargs[self.lookup_url_kwarg])
+        return context
+
     def list(self, request, *args, **kwargs):
         arguments = list_arguments(request.query_params)
         if isinstance(request.accepted_renderer, JSONRenderer):
@@ -73,12 +81,14 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
             data = self.get_serializer(page.rows, many=True).data
         return self.paginator.response(request, data, page.next_cursor)
 
-    def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
+    def task_data(self, task: Task) -> dict:
         if isinstance(self.request.accepted_renderer, JSONRenderer):
-            data = task_json.task_as_json(task_json.task_row(task))
-        else:
-            data = TaskSerializer(task, context=self.get_serializer_context()).data
-        return Response(data, status=status_code, headers={"ETag": task.etag})
+            return task_json.task_as_json(task_json.task_row(task))
+        # DRF's ReturnDict, which names its serializer: the browsable API's form reads it.
+        return TaskSerializer(task, context=self.get_serializer_context()).data
+
+    def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.task_data(task), status=status_code, headers={"ETag": task.etag})
 
     def retrieve(self, request, *args, **kwargs):
         task = self.get_object()
@@ -125,12 +135,15 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         def complete_task() -> Response:
             body = CompletionSerializer(data=request.data)
             body.is_valid(raise_exception=True)
-            task = self.store.set_completion(
+            task, next_task = self.store.completion(
                 self.kwargs[self.lookup_url_kwarg],
                 body.validated_data.get("completed"),
                 if_match=request.headers.get("If-Match"),
             )
-            return self.task_response(task)
+            response = self.task_response(task)
+            # A recurring task's next occurrence, created by this completion (SPEC 11).
+            response.data["next_task"] = None if next_task is None else self.task_data(next_task)
+            return response
 
         # With a key, a retried toggle replays the first answer instead of toggling back.
         return idempotency.run_once(request, user_id=self.owner_id, work=complete_task)

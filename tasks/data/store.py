@@ -16,6 +16,7 @@ transaction that takes its stamp from the change counter (see change_clock).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,13 +26,16 @@ from uuid import UUID, uuid4
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tasks.data import task_list, task_sql
+from tasks.data import series, task_list, task_sql
 from tasks.data.change_clock import next_change_seq
 from tasks.data.errors import TaskNotFound, VersionMismatch
 from tasks.data.versions import versions_named
 from tasks.models import Tag, TagQuerySet, Task, TaskQuerySet, TaskTombstone
 
 UNSET: Any = object()
+# A completion of a recurring task retried when another write moved the task between
+# reading it and completing it; after that many, the caller is told it changed (412).
+_COMPLETION_ATTEMPTS = 5
 _CREATED_FIELDS = [field.attname for field in task_sql.TASK_FIELDS if field.attname != "change_seq"]
 
 
@@ -55,6 +59,13 @@ def _write(*, statements: int = 1) -> Iterator[int | None]:
         yield None if connection.vendor == "postgresql" else next_change_seq()
 
 
+def _left_for_completion(task: Task, now: datetime) -> bool:
+    """Whether a completing write stamped `now` left this row as it was, to complete it
+    with its next occurrence (TaskStore._complete): then its tags wait too. (A toggle
+    that reopened the task wrote it, with this `updated_at`.)"""
+    return task.recurrence is not None and not task.completed and task.updated_at != now
+
+
 class TaskStore:
     """The tasks of one owner."""
 
@@ -75,6 +86,7 @@ class TaskStore:
         due_before: datetime | None = None,
         due_after: datetime | None = None,
         overdue: bool | None = None,
+        recurring: bool | None = None,
         updated_since: datetime | None = None,
         ordering: str | None = None,
         limit: int = task_list.DEFAULT_LIMIT,
@@ -95,6 +107,7 @@ class TaskStore:
             due_before=due_before,
             due_after=due_after,
             overdue=overdue,
+            recurring=recurring,
             updated_since=updated_since,
         )
         return task_list.page(
@@ -115,10 +128,20 @@ class TaskStore:
     def create(self, *, tag_names: Sequence[str] | None = None, completed: bool = False, **fields) -> Task:
         """A new task of the owner, with its tags (the missing ones created). One statement
         on PostgreSQL, tags included."""
-        now = timezone.now()
         names = sorted(set(tag_names or []))
+        values = self._new_row(completed=completed, names=names, **fields)
+        if connection.vendor == "postgresql":
+            return task_sql.insert_task(values, tag_names=names)
+        with _write(statements=2) as stamp:
+            task = task_sql.insert_task(values, stamp=stamp)
+            if names:
+                self._relink(task, names)
+        return task
+
+    def _new_row(self, *, completed: bool, names: list[str], **fields) -> dict[str, Any]:
+        now = timezone.now()
         defaults = {name: Task._meta.get_field(name).get_default() for name in _CREATED_FIELDS}
-        values = {
+        return {
             **defaults,
             **fields,
             "id": uuid4(),
@@ -129,13 +152,6 @@ class TaskStore:
             "created_at": now,
             "updated_at": now,
         }
-        if connection.vendor == "postgresql":
-            return task_sql.insert_task(values, tag_names=names)
-        with _write(statements=2) as stamp:
-            task = task_sql.insert_task(values, stamp=stamp)
-            if names:
-                self._relink(task, names)
-        return task
 
     def update(
         self,
@@ -151,28 +167,139 @@ class TaskStore:
         now = timezone.now()
         changes = [(name, "%s", [task_sql.prep(name, value)]) for name, value in fields.items()]
         changes.append(("updated_at", "%s", [task_sql.prep("updated_at", now)]))
+        schedule = {name: fields[name] for name in series.SCHEDULE_FIELDS if name in fields}
+        if schedule:
+            changes += task_sql.schedule_reset_assignments(schedule)
         unless = None
         if completed is not UNSET:
             changes += task_sql.completion_assignments(completed, now)
             if not fields and tag_names is UNSET:
                 # `{"completed": true}` on a completed task changes nothing, as on complete.
                 unless = task_sql.completion_is(completed)
-        if tag_names is UNSET:
-            return self._update(task_id, if_match, changes, unless=unless)
-        names = sorted(set(tag_names))
-        changes.append(("tag_names", "%s", [task_sql.prep("tag_names", names)]))
-        return self._update(task_id, if_match, changes, tag_names=names)
+        names = None
+        if tag_names is not UNSET:
+            names = sorted(set(tag_names))
+            changes.append(("tag_names", "%s", [task_sql.prep("tag_names", names)]))
+        if completed is True:
+            # A sync client completing a recurring task by PATCH: its next occurrence too.
+            task, _ = self._complete(task_id, if_match, changes, now=now, unless=unless, tag_names=names)
+            return task
+        return self._update(task_id, if_match, changes, unless=unless, tag_names=names)
 
     def set_completion(self, task_id: Any, completed: bool | None, *, if_match: str | None = None) -> Task:
+        """Complete or reopen the task (see completion)."""
+        return self.completion(task_id, completed, if_match=if_match)[0]
+
+    def completion(
+        self, task_id: Any, completed: bool | None, *, if_match: str | None = None
+    ) -> tuple[Task, Task | None]:
         """Complete or reopen the task; toggle it when `completed` is None. Setting the state
-        it already has changes nothing (same version, no sync entry). One statement."""
+        it already has changes nothing (same version, no sync entry). One statement, but
+        for a recurring task that this completes: then, in the same transaction, its next
+        occurrence is created (exactly one per completed occurrence: a unique column).
+        Returns the task and its next occurrence (the one it has, when it was completed
+        already; None when it does not repeat, is open, or its series has ended)."""
         now = timezone.now()
         changes = [
             ("updated_at", "%s", [task_sql.prep("updated_at", now)]),
             *task_sql.completion_assignments(completed, now),
         ]
         unless = None if completed is None else task_sql.completion_is(completed)
-        return self._update(task_id, if_match, changes, unless=unless)
+        if completed is False:
+            return self._update(task_id, if_match, changes, unless=unless), None
+        return self._complete(task_id, if_match, changes, now=now, unless=unless, predictable=True)
+
+    def _complete_in_one_statement(self, seen: Task, changes, *, now) -> tuple[Task, Task | None] | None:
+        """PostgreSQL, a completion that changes nothing else: the next occurrence is
+        computed from the version seen, and written with the completion in one statement
+        conditional on that version (two round trips in all, with the read)."""
+        after = copy.copy(seen)
+        after.completed, after.completed_at = True, now
+        values = series.next_task_values(after, completed_at=now)
+        if values is None:  # the series has ended
+            task = task_sql.update_task(
+                task_id=seen.pk, user_id=self.user_id, assignments=changes, versions=[seen.change_seq]
+            )
+            return None if task is None else (task, None)
+        names = sorted(values.pop("tag_names"))
+        row = self._new_row(completed=False, names=names, **values)
+        written = task_sql.complete_with_next(
+            task_id=seen.pk,
+            user_id=self.user_id,
+            assignments=changes,
+            version=seen.change_seq,
+            next_values=row,
+            tag_names=names,
+        )
+        if written is None:
+            return None
+        task, following = written
+        return task, following if following is not None else self.tasks().get(follows=task.pk)
+
+    def _complete(
+        self, task_id: Any, if_match: str | None, changes, *, now, unless, tag_names=None, predictable=False
+    ) -> tuple[Task, Task | None]:
+        """A write that completes the task (or toggles it). Sent first as the plain write
+        (one statement), except that on a recurring task it would complete, it changes
+        nothing (as `unless` does) and returns the task as it is: a task that does not
+        repeat costs what it did. Then the write and the next occurrence are one
+        transaction, conditional on the version just read (once more if it moved)."""
+        recurring = task_sql.completes_a_recurring_task()
+        unless_either = recurring if unless is None else task_sql.either(unless, recurring)
+        for _ in range(_COMPLETION_ATTEMPTS):
+            seen = self._update(
+                task_id, if_match, changes, unless=unless_either, tag_names=tag_names, completing=now
+            )
+            if not _left_for_completion(seen, now):
+                return seen, self._next_of(seen)
+            done = self._complete_recurring(
+                seen, changes, now=now, unless=unless, tag_names=tag_names, predictable=predictable
+            )
+            if done is not None:
+                return done
+        raise VersionMismatch()
+
+    def _complete_recurring(
+        self, seen: Task, changes, *, now, unless, tag_names, predictable
+    ) -> tuple[Task, Task | None] | None:
+        """Complete the recurring task if it is still at the version seen, and create its
+        next occurrence, in one transaction; None if it changed meanwhile."""
+        if connection.vendor == "postgresql" and predictable and tag_names is None:
+            return self._complete_in_one_statement(seen, changes, now=now)
+        with _write(statements=3) as stamp:
+            task = task_sql.update_task(
+                task_id=seen.pk,
+                user_id=self.user_id,
+                assignments=changes,
+                versions=[seen.change_seq],
+                stamp=stamp,
+                unless=unless,
+            )
+            if task is None:
+                return None
+            if tag_names is not None:
+                self._relink(task, tag_names)
+            values = series.next_task_values(task, completed_at=now) if task.completed else None
+            return task, None if values is None else self._insert_next(values, stamp)
+
+    def _insert_next(self, values: dict[str, Any], stamp: int | None) -> Task:
+        """The next occurrence (in the completing transaction); the one that exists when
+        its predecessor was completed before (toggled back and forth)."""
+        names = sorted(values.pop("tag_names"))
+        row = self._new_row(completed=False, names=names, **values)
+        pg = connection.vendor == "postgresql"
+        task = task_sql.insert_task(row, tag_names=names if pg else (), stamp=stamp, next_occurrence=True)
+        if task is None:
+            return self.tasks().get(follows=values["follows"])
+        if names and not pg:
+            self._relink(task, names)
+        return task
+
+    def _next_of(self, task: Task) -> Task | None:
+        """The next occurrence a completed recurring task already has (one query, only then)."""
+        if task.recurrence is None or not task.completed:
+            return None
+        return self.tasks().filter(follows=task.pk).first()
 
     def delete(self, task_id: Any, *, if_match: str | None = None) -> Task:
         """Delete the task, leaving a tombstone for sync; returns it as it was. One statement
@@ -215,7 +342,16 @@ class TaskStore:
         tombstones = TaskTombstone.objects.filter(user_id=self.user_id, change_seq__gte=change_seq)
         return [str(task_id) for task_id in tombstones.values_list("task_id", flat=True)]
 
-    def _update(self, task_id: Any, if_match: str | None, changes, *, tag_names=None, unless=None) -> Task:
+    def _update(
+        self,
+        task_id: Any,
+        if_match: str | None,
+        changes,
+        *,
+        tag_names=None,
+        unless=None,
+        completing: datetime | None = None,
+    ) -> Task:
         pk = parse_task_id(task_id)
         versions = versions_named(if_match, pk)
         task = None
@@ -229,7 +365,11 @@ class TaskStore:
                     stamp=stamp,
                     unless=unless,
                 )
-                if task is not None and tag_names is not None:
+                if (
+                    task is not None
+                    and tag_names is not None
+                    and not (completing and _left_for_completion(task, completing))
+                ):
                     # The row is locked by the update until commit: concurrent relabellings
                     # of one task take turns, each seeing the links the other left.
                     self._relink(task, tag_names)

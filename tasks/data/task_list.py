@@ -127,6 +127,7 @@ def matching(
     due_before: datetime | None = None,
     due_after: datetime | None = None,
     overdue: bool | None = None,
+    recurring: bool | None = None,
     updated_since: datetime | None = None,
 ) -> Q:
     """The condition for these filters (each left out when None or empty)."""
@@ -146,6 +147,8 @@ def matching(
     if overdue is not None:
         late = Q(completed=False, due_at__lt=timezone.now())
         condition &= late if overdue else ~late
+    if recurring is not None:
+        condition &= Q(recurrence__isnull=not recurring)
     if updated_since is not None:
         condition &= Q(updated_at__gte=updated_since)
     return condition

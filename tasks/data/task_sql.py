@@ -120,6 +120,18 @@ def update_task(
     then every column keeps its value, version and `updated_at` included, so the write
     is no change at all (same ETag, nothing new for sync), yet still one statement that
     tells a match from a miss."""
+    sql, params = _update_statement(
+        task_id=task_id,
+        user_id=user_id,
+        assignments=assignments,
+        versions=versions,
+        stamp=stamp,
+        unless=unless,
+    )
+    return _fetch_task(sql, params)
+
+
+def _update_statement(*, task_id, user_id, assignments, versions, stamp, unless) -> tuple[str, list[Any]]:
     stamp_sql, stamp_params = _stamp(stamp)
     sets, params = [], []
     for name, expression, values in [*assignments, ("change_seq", stamp_sql, stamp_params)]:
@@ -136,7 +148,68 @@ def update_task(
         f"UPDATE {_q(Task._meta.db_table)} SET {', '.join(sets)} "
         f"WHERE {where}{version_sql} RETURNING {_returning(connection.vendor)}"
     )
-    return _fetch_task(sql, params + key_params + version_params)
+    return sql, params + key_params + version_params
+
+
+def complete_with_next(
+    *,
+    task_id: UUID,
+    user_id: str,
+    assignments: Sequence[tuple[str, str, list[Any]]],
+    version: int,
+    next_values: dict[str, Any],
+    tag_names: Sequence[str],
+) -> tuple[Task, Task | None] | None:
+    """PostgreSQL: complete the owner's recurring task, if it is still at `version`, and
+    insert its next occurrence (`next_values`, computed from that version) with its tags,
+    in one statement (so in autocommit one round trip, one transaction). None when the
+    task was not at that version; the next task is None when the task already had one
+    (unique `follows`: nothing inserted)."""
+    done_sql, params = _update_statement(
+        task_id=task_id, user_id=user_id, assignments=assignments, versions=[version], stamp=None, unless=None
+    )
+    columns = [Task._meta.get_field(name) for name in next_values]
+    # Typed: parameters in a SELECT list are not typed by the columns they go to.
+    values = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in columns)
+    params += [prep(field.name, next_values[field.name]) for field in columns]
+    insert = (
+        f"INSERT INTO {_q(Task._meta.db_table)} ({', '.join(_q(field.column) for field in columns)}, "
+        f"{_column(Task, 'change_seq')}) SELECT {values}, {_PG_STAMP} FROM done "
+        f"WHERE done.{_column(Task, 'completed')} "
+        f"ON CONFLICT ({_column(Task, 'follows')}) DO NOTHING RETURNING {_returning(connection.vendor)}"
+    )
+    ctes = [f"done AS ({done_sql})", f"new_task AS ({insert})"]
+    if tag_names:
+        through = _q(_TAGS_THROUGH._meta.db_table)
+        link_task, link_tag = _column(_TAGS_THROUGH, "task"), _column(_TAGS_THROUGH, "tag")
+        ctes += [
+            f"wanted AS ({_upsert_tags_sql()})",
+            f"links AS (INSERT INTO {through} ({link_task}, {link_tag}) "
+            f"SELECT new_task.{_column(Task, 'id')}, wanted.{_column(Tag, 'id')} "
+            "FROM new_task CROSS JOIN wanted)",
+        ]
+        params += [user_id, list(tag_names)]
+    returning = _returning(connection.vendor)
+    sql = (
+        f"WITH {', '.join(ctes)} "
+        f"SELECT 1, {returning} FROM done UNION ALL SELECT 2, {returning} FROM new_task"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = {row[0]: task_from_row(row[1:]) for row in cursor.fetchall()}
+    if 1 not in rows:
+        return None
+    return rows[1], rows.get(2)
+
+
+def completes_a_recurring_task() -> tuple[str, list[Any]]:
+    """The condition (for `unless`) that a completing write finds an open recurring task:
+    its next occurrence is written with it, in a transaction of its own (the store's)."""
+    return f"{_column(Task, 'recurrence')} IS NOT NULL AND NOT {_column(Task, 'completed')}", []
+
+
+def either(first: tuple[str, list[Any]], second: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
+    return f"({first[0]}) OR ({second[0]})", [*first[1], *second[1]]
 
 
 def completion_assignments(completed: bool | None, now: datetime) -> list[tuple[str, str, list[Any]]]:
@@ -162,15 +235,36 @@ def completion_is(completed: bool) -> tuple[str, list[Any]]:
     return f"{_column(Task, 'completed')} = %s", [completed]
 
 
-def insert_task(values: dict[str, Any], *, tag_names: Sequence[str] = (), stamp: int | None = None) -> Task:
+def schedule_reset_assignments(values: dict[str, Any]) -> list[tuple[str, str, list[Any]]]:
+    """When one of these schedule fields (name -> new value) gets a value other than the
+    one it has, the series starts again from the task: no anchor of its own (its due
+    date is), and it is the first occurrence. Values equal to the row's (a task read and
+    PUT back) keep the series as it was, so a monthly series never drifts."""
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    condition = " OR ".join(f"{_column(Task, name)} {distinct} %s" for name in values)
+    params = [prep(name, value) for name, value in values.items()]
+    series_start, occurrence = _column(Task, "series_start"), _column(Task, "occurrence")
+    return [
+        ("series_start", f"CASE WHEN {condition} THEN NULL ELSE {series_start} END", params),
+        ("occurrence", f"CASE WHEN {condition} THEN 1 ELSE {occurrence} END", list(params)),
+    ]
+
+
+def insert_task(
+    values: dict[str, Any], *, tag_names: Sequence[str] = (), stamp: int | None = None, next_occurrence=False
+) -> Task | None:
     """`INSERT ... RETURNING` a task; on PostgreSQL with its tags (created when missing)
-    and their links in the same statement. Elsewhere the caller links the tags."""
+    and their links in the same statement. Elsewhere the caller links the tags.
+    A `next_occurrence` is inserted unless the occurrence it follows has one (unique
+    `follows`): then nothing is written and the result is None."""
     names = [_column(Task, name) for name in values]
     params = [prep(name, value) for name, value in values.items()]
     stamp_sql, stamp_params = _stamp(stamp)
     insert = (
         f"INSERT INTO {_q(Task._meta.db_table)} ({', '.join(names)}, {_column(Task, 'change_seq')}) "
-        f"VALUES ({', '.join(['%s'] * len(names))}, {stamp_sql}) RETURNING {_returning(connection.vendor)}"
+        f"VALUES ({', '.join(['%s'] * len(names))}, {stamp_sql}) "
+        + (f"ON CONFLICT ({_column(Task, 'follows')}) DO NOTHING " if next_occurrence else "")
+        + f"RETURNING {_returning(connection.vendor)}"
     )
     params += stamp_params
     if not tag_names or connection.vendor != "postgresql":

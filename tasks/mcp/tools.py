@@ -83,6 +83,44 @@ DueAt = Annotated[
 ]
 
 
+Recurrence = Annotated[
+    str | None,
+    Field(
+        description=(
+            "How the task repeats (it needs a due_at, whose day and time it keeps): `daily`, `weekdays`, "
+            '`weekly`, `monthly`, `yearly`, or an RFC 5545 RRULE. "Every weekday at 9": due_at at 09:00 '
+            'local time with `weekdays`; "every Monday": `FREQ=WEEKLY;BYDAY=MO`; "on the last day of '
+            'each month": `FREQ=MONTHLY;BYMONTHDAY=-1`; "10 times": add `;COUNT=10`. On update, '
+            "an empty string stops it repeating."
+        )
+    ),
+]
+TimeZone = Annotated[
+    str | None,
+    Field(
+        description=(
+            "The IANA time zone of the task's wall clock, e.g. `Europe/Berlin` (default `UTC`): "
+            "a task repeating at 09:00 stays at 09:00 there across DST changes."
+        )
+    ),
+]
+RepeatFromName = Annotated[
+    Literal["due", "completion"] | None,
+    Field(
+        description=(
+            "`due` (default): the next due date follows the schedule; `completion`: one interval "
+            'after the task is done ("water the plants 3 days after I last did").'
+        )
+    ),
+]
+RemindAt = Annotated[
+    str | None,
+    Field(
+        description="When to remind the user: RFC 3339 with a UTC offset, e.g. `2026-12-01T08:30:00+01:00`."
+    ),
+]
+
+
 def _acting_for(user_id: str | None) -> TaskStore:
     """The caller's store; `user_id`, when given, must name the caller."""
     caller = CALLER.get()
@@ -117,9 +155,9 @@ def _in_request_thread(work: Callable[..., Any]) -> Callable[..., Any]:
     return tool
 
 
-def _validated(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+def _validated(data: dict[str, Any], *, partial: bool = False, context=None) -> dict[str, Any]:
     """The fields given, checked and converted by TaskSerializer as the REST API does."""
-    serializer = TaskSerializer(data=data, partial=partial)
+    serializer = TaskSerializer(data=data, partial=partial, context=context or {})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -154,11 +192,25 @@ def add_task(
     ] = None,
     tags: Tags = None,
     due_at: DueAt = None,
+    recurrence: Recurrence = None,
+    time_zone: TimeZone = None,
+    repeat_from: RepeatFromName = None,
+    remind_at: RemindAt = None,
     user_id: UserId = None,
 ) -> dict[str, Any]:
     store = _acting_for(user_id)
     fields = _validated(
-        _given(title=title, description=description, priority=priority, tags=tags, due_at=due_at)
+        _given(
+            title=title,
+            description=description,
+            priority=priority,
+            tags=tags,
+            due_at=due_at,
+            recurrence=recurrence,
+            time_zone=time_zone,
+            repeat_from=repeat_from,
+            remind_at=remind_at,
+        )
     )
     return _outcome(store.create(**fields), "created")
 
@@ -205,12 +257,21 @@ def list_tasks(
 
 @server.tool(
     description=(
-        "Mark a task as completed. Returns its id, `completed` and its title; repeating it changes nothing."
+        "Mark a task as completed. Returns its id, `completed` and its title; repeating it changes nothing. "
+        "For a recurring task it also creates the next occurrence and returns `next_task_id` and "
+        "`next_due_at` (null when the series has ended)."
     ),
 )
 @_in_request_thread
 def complete_task(task_id: TaskId, user_id: UserId = None) -> dict[str, Any]:
-    return _outcome(_acting_for(user_id).set_completion(task_id, True), "completed")
+    task, next_task = _acting_for(user_id).completion(task_id, True)
+    outcome = _outcome(task, "completed")
+    if task.recurrence is not None:
+        outcome["next_task_id"] = None if next_task is None else str(next_task.pk)
+        outcome["next_due_at"] = (
+            None if next_task is None else task_json.task_as_json(task_json.task_row(next_task))["due_at"]
+        )
+    return outcome
 
 
 @server.tool(description="Delete a task for good. Returns its id, `deleted` and the title it had.")
@@ -221,7 +282,7 @@ def delete_task(task_id: TaskId, user_id: UserId = None) -> dict[str, Any]:
 
 @server.tool(
     description=(
-        "Change a task's title, description, priority, tags or due time; "
+        "Change a task's title, description, priority, tags, due time, recurrence, time zone or reminder; "
         "fields left out keep their values. Returns its id, `updated` and its title."
     )
 )
@@ -233,10 +294,27 @@ def update_task(
     priority: Annotated[PriorityName | None, Field(description="A new priority.")] = None,
     tags: Tags = None,
     due_at: DueAt = None,
+    recurrence: Recurrence = None,
+    time_zone: TimeZone = None,
+    repeat_from: RepeatFromName = None,
+    remind_at: RemindAt = None,
     user_id: UserId = None,
 ) -> dict[str, Any]:
     store = _acting_for(user_id)
-    changes = _given(title=title, description=description, priority=priority, tags=tags, due_at=due_at)
+    changes = _given(
+        title=title,
+        description=description,
+        priority=priority,
+        tags=tags,
+        due_at=due_at,
+        recurrence=recurrence,
+        time_zone=time_zone,
+        repeat_from=repeat_from,
+        remind_at=remind_at,
+    )
     if not changes:
-        raise ToolError("Nothing to update: give a title, description, priority, tags or due_at.")
-    return _outcome(store.update(task_id, **_validated(changes, partial=True)), "updated")
+        raise ToolError("Nothing to update: give a title, description, priority, tags, due_at or recurrence.")
+    if changes.get("recurrence") == "":
+        changes["recurrence"] = None
+    context = {"current_task": lambda: store.get(task_id)}
+    return _outcome(store.update(task_id, **_validated(changes, partial=True, context=context)), "updated")
