@@ -5,22 +5,35 @@ LISTEN for new jobs: give it the direct database URL (DIRECT_DATABASE_URL), sinc
 transaction-mode pooler passes no LISTEN/NOTIFY. On SQLite (`make run`'s default) the
 queue lives in this process's memory: one worker, whose jobs are all deferred by
 itself (the periodic relay), while the deliveries' state stays in the database.
+
+Two lanes in one process: the `events` queue (the relay, reminders, pruning: short jobs
+every second) and the `webhooks` queue (deliveries, `--concurrency` at once). A
+receiver that hangs holds a delivery slot for up to WEBHOOK_TIMEOUT; in a lane of its
+own it cannot hold a reminder back. Each lane also looks for jobs every second without
+a notification, so that a lost or unavailable NOTIFY delays a job by a second at most.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import signal
 
 from django.core.management.base import BaseCommand
 from django.db import connection
 from procrastinate.contrib.django import app
+from procrastinate.worker import Worker
+
+# The relay, the reminders and the hourly prune may run at once.
+EVENTS_LANE_CONCURRENCY = 3
+POLL_SECONDS = 1.0
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: webhook deliveries, event relay, pruning."
+    help = "Run the background worker: reminders, webhook deliveries, event relay, pruning."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--concurrency", type=int, default=4, help="jobs run at once")
+        parser.add_argument("--concurrency", type=int, default=4, help="webhook deliveries at once")
 
     def handle(self, *args, concurrency: int, **options) -> None:
         if connection.vendor == "postgresql":
@@ -30,4 +43,30 @@ class Command(BaseCommand):
 
             queue = app.replace_connector(InMemoryConnector())
         with queue, contextlib.suppress(KeyboardInterrupt):
-            app.run_worker(concurrency=concurrency, delete_jobs="successful", install_signal_handlers=True)
+            asyncio.run(_run_lanes(concurrency))
+
+
+async def _run_lanes(concurrency: int) -> None:
+    async with app.open_async():
+        app.perform_import_paths()
+        lanes = [
+            _lane(queue="events", concurrency=EVENTS_LANE_CONCURRENCY),
+            _lane(queue="webhooks", concurrency=concurrency),
+        ]
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, lambda: [lane.stop() for lane in lanes])
+        await asyncio.gather(*(lane.run() for lane in lanes))
+
+
+def _lane(*, queue: str, concurrency: int) -> Worker:
+    return Worker(
+        app=app,
+        queues=[queue],
+        name=queue,
+        concurrency=concurrency,
+        fetch_job_polling_interval=POLL_SECONDS,
+        delete_jobs="successful",
+        # Both lanes stop on the same signal (above): one handler for the two.
+        install_signal_handlers=False,
+    )
