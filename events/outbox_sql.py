@@ -47,6 +47,10 @@ VISIBLE_COLUMNS = (
     "tag_names",
     "due_at",
     "completed_at",
+    "recurrence",
+    "time_zone",
+    "repeat_from",
+    "remind_at",
 )
 PRIORITY_NAMES = {0: "none", 1: "low", 2: "medium", 3: "high"}
 
@@ -93,6 +97,8 @@ BEGIN
       'id', NEW.id, 'user_id', NEW.user_id, 'title', NEW.title, 'description', NEW.description,
       'completed', NEW.completed, 'priority', CASE NEW.priority {_PG_PRIORITY} END,
       'tags', NEW.tag_names, 'due_at', events_rfc3339(NEW.due_at),
+      'recurrence', NEW.recurrence, 'time_zone', NEW.time_zone, 'repeat_from', NEW.repeat_from,
+      'remind_at', events_rfc3339(NEW.remind_at),
       'completed_at', events_rfc3339(NEW.completed_at), 'created_at', events_rfc3339(NEW.created_at),
       'updated_at', events_rfc3339(NEW.updated_at));
   END IF;
@@ -139,7 +145,10 @@ def _sqlite_task(row: str) -> str:
         f"'description', {row}.description, "
         f"'completed', json(CASE WHEN {row}.completed THEN 'true' ELSE 'false' END), "
         f"'priority', CASE {row}.priority {priority} END, 'tags', json({row}.tag_names), "
-        f"'due_at', {_sqlite_time(row + '.due_at')}, 'completed_at', {_sqlite_time(row + '.completed_at')}, "
+        f"'due_at', {_sqlite_time(row + '.due_at')}, 'recurrence', {row}.recurrence, "
+        f"'time_zone', {row}.time_zone, 'repeat_from', {row}.repeat_from, "
+        f"'remind_at', {_sqlite_time(row + '.remind_at')}, "
+        f"'completed_at', {_sqlite_time(row + '.completed_at')}, "
         f"'created_at', {_sqlite_time(row + '.created_at')}, "
         f"'updated_at', {_sqlite_time(row + '.updated_at')})"
     )

@@ -6,8 +6,9 @@ from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from tasks.data import staff
-from tasks.models import Tag, Task
+from tasks.data import series, staff
+from tasks.data.errors import InvalidArgument
+from tasks.models import RepeatFrom, Tag, Task
 
 # With the admin's side panels, the list is about 600 pixels wide on a laptop: a longer
 # title would push the other columns out of view. The whole title is on the task's page.
@@ -24,6 +25,15 @@ class TaskAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, they take their defaults (a task that does not repeat needs neither).
+        for name in ("time_zone", "repeat_from"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if "recurrence" in self.fields:
+            self.fields["recurrence"].help_text = (
+                "daily, weekdays, weekly, monthly, yearly, or an RRULE such as FREQ=WEEKLY;BYDAY=MO "
+                "(needs a due date). Empty: the task does not repeat."
+            )
         if "tags" not in self.fields:
             return
         owner = self.data.get("user_id") if self.is_bound else self.instance.user_id
@@ -37,7 +47,25 @@ class TaskAdminForm(forms.ModelForm):
         foreign = sorted(tag.name for tag in cleaned.get("tags") or [] if tag.user_id != owner)
         if foreign:
             self.add_error("tags", f"Not tags of {owner}: {', '.join(foreign)}.")
+        self._check_schedule(cleaned)
         return cleaned
+
+    def _check_schedule(self, cleaned) -> None:
+        """The recurrence rules the API checks (tasks.data.series), on the form's fields."""
+        cleaned["time_zone"] = cleaned.get("time_zone") or "UTC"
+        cleaned["repeat_from"] = cleaned.get("repeat_from") or RepeatFrom.DUE
+        cleaned["recurrence"] = cleaned.get("recurrence") or None
+        for name in ("time_zone", "repeat_from", "recurrence"):
+            setattr(self.instance, name, cleaned[name])
+        changes = {name: cleaned.get(name) for name in series.SCHEDULE_FIELDS if name in self.fields}
+        current = None if self.instance._state.adding else staff.all_tasks().get(pk=self.instance.pk)
+        try:
+            checked = series.checked_schedule(changes, current=current)
+        except InvalidArgument as error:
+            field = error.argument if error.argument in self.fields else None
+            self.add_error(field, error.message)
+            return
+        cleaned["recurrence"] = self.instance.recurrence = checked.get("recurrence")
 
 
 @admin.register(Task)

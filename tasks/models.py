@@ -16,6 +16,8 @@ TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000
 TAG_MAX_LENGTH = 50
 USER_ID_MAX_LENGTH = 255
+RECURRENCE_MAX_LENGTH = 500
+TIME_ZONE_MAX_LENGTH = 64
 
 # `__length` lookups, used by the constraints below.
 models.CharField.register_lookup(Length)
@@ -46,6 +48,13 @@ class Priority(models.IntegerChoices):
     LOW = 1, "low"
     MEDIUM = 2, "medium"
     HIGH = 3, "high"
+
+
+class RepeatFrom(models.TextChoices):
+    """What a recurring task's next due date counts from."""
+
+    DUE = "due", "due"  # the schedule: the next date of the rule after the old due date
+    COMPLETION = "completion", "completion"  # one interval after the task was done
 
 
 class WriteOutsideTheStore(TypeError):
@@ -107,6 +116,22 @@ class Task(models.Model):
     # Stamp of the transaction that last wrote the row (see change_clock); drives
     # incremental sync and the ETag. Rows loaded in bulk from elsewhere start at 0.
     change_seq = models.BigIntegerField(default=0, db_default=0, editable=False)
+    # Recurrence (tasks.data.recurrence): the rule as it parsed (a word, or RRULE
+    # parts), null when the task does not repeat; the zone its wall-clock times live in.
+    recurrence = models.CharField(max_length=RECURRENCE_MAX_LENGTH, null=True, blank=True)  # noqa: DJ001
+    time_zone = models.CharField(max_length=TIME_ZONE_MAX_LENGTH, default="UTC", db_default="UTC")
+    repeat_from = models.CharField(
+        max_length=10, choices=RepeatFrom, default=RepeatFrom.DUE, db_default=RepeatFrom.DUE.value
+    )
+    remind_at = models.DateTimeField(null=True, blank=True)
+    # The series' anchor: the due date of its first occurrence (null: this task's own
+    # due date, as for a first occurrence or a task whose schedule a user changed),
+    # and this occurrence's number in it (COUNT ends a series by it).
+    series_start = models.DateTimeField(null=True, blank=True, editable=False)
+    occurrence = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    # The occurrence whose completion created this task: unique, so that a completed
+    # occurrence has exactly one next one, whatever retries, toggles or races.
+    follows = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = TaskQuerySet.as_manager()
 
@@ -131,6 +156,14 @@ class Task(models.Model):
                 condition=models.Q(completed=True) | models.Q(completed_at__isnull=True),
                 name="task_open_has_no_completed_at",
             ),
+            models.CheckConstraint(
+                condition=models.Q(repeat_from__in=RepeatFrom.values), name="task_repeat_from_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recurrence__isnull=True) | models.Q(due_at__isnull=False),
+                name="task_recurring_has_due",
+            ),
+            models.UniqueConstraint(fields=["follows"], name="task_one_next_occurrence"),
         ]
         # One index per list ordering, each led by the owner, ending in the tie-break.
         # (PostgreSQL also gets task_owner_due_desc, for `-due_at` with nulls last:

@@ -8,7 +8,8 @@ from datetime import datetime
 from rest_framework import serializers
 from rest_framework.utils import html
 
-from tasks.models import TAG_MAX_LENGTH, Priority
+from tasks.data.recurrence import RecurrenceError, zone_named
+from tasks.models import RECURRENCE_MAX_LENGTH, TAG_MAX_LENGTH, TIME_ZONE_MAX_LENGTH, Priority, RepeatFrom
 
 MAX_TAGS_PER_TASK = 20
 
@@ -48,6 +49,60 @@ class OptionalTextField(StrictCharField):
         if value == "" and html.is_html_input(dictionary):
             return None
         return value
+
+
+class RecurrenceField(OptionalTextField):
+    """A rule: an RFC 5545 RRULE or one of the words; null (or an empty form box) for none.
+    Whether it can occur is checked with the task's due date (tasks.data.series)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "How the task repeats, or null: one of the words `daily`, `weekdays`, `weekly`, "
+            "`monthly`, `yearly` (the day and time taken from `due_at`: `monthly` from the 31st "
+            "falls on the last day of shorter months), or an RFC 5545 RRULE such as "
+            "`FREQ=WEEKLY;BYDAY=MO,WE` or `FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12` (what it leaves "
+            "out comes from `due_at`). Needs a `due_at`; at most hourly. Completing the task "
+            "creates the next occurrence.",
+        )
+        super().__init__(max_length=RECURRENCE_MAX_LENGTH, allow_null=True, required=False, **kwargs)
+
+
+class TimeZoneField(StrictCharField):
+    """An IANA time zone name: a recurring task's wall-clock times live in it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "The IANA time zone (`Europe/Berlin`, `America/New_York`) of the task's wall clock: "
+            "a task repeating at 09:00 stays at 09:00 local time across DST changes. Default `UTC`.",
+        )
+        super().__init__(max_length=TIME_ZONE_MAX_LENGTH, required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data)
+        try:
+            zone_named(name)
+        except RecurrenceError as error:
+            raise serializers.ValidationError(error.message) from None
+        return name
+
+
+class RepeatFromField(serializers.ChoiceField):
+    """`due` (a schedule) or `completion` (an interval from when it was done)."""
+
+    default_error_messages = {
+        "invalid_choice": f'"{{input}}" is not a valid choice; use one of {", ".join(RepeatFrom.values)}.'
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "What the next due date counts from: `due` (the schedule: the first occurrence after "
+            "both the old due date and the completion) or `completion` (one interval after the "
+            "task was done, at the due date's time of day). Default `due`.",
+        )
+        super().__init__(choices=RepeatFrom.choices, required=False, **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):

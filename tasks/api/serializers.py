@@ -9,15 +9,21 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from tasks.api.errors import from_data_layer
 from tasks.api.fields import (
     AwareDateTimeField,
     OptionalTextField,
     PriorityField,
+    RecurrenceField,
+    RepeatFromField,
     StrictBooleanField,
     StrictCharField,
     TagListField,
+    TimeZoneField,
 )
 from tasks.api.unknown_names import unknown_name_errors
+from tasks.data import series
+from tasks.data.errors import InvalidArgument
 from tasks.models import DESCRIPTION_MAX_LENGTH, Task
 
 # What an HTML form (the browsable API's) sends besides its fields.
@@ -84,6 +90,18 @@ class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
         allow_null=True,
         help_text="Another name for due_at (send one of the two, not both).",
     )
+    recurrence = RecurrenceField()
+    time_zone = TimeZoneField()
+    repeat_from = RepeatFromField()
+    remind_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "When to remind the user (RFC 3339 with an offset), or null. On a recurring task "
+            "its offset from `due_at` carries to each next occurrence."
+        ),
+        style={"template": "tasks/forms/utc_datetime_input.html"},
+    )
 
     class Meta:
         model = Task
@@ -97,6 +115,10 @@ class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
             "tags",
             "due_at",
             "due_date",
+            "recurrence",
+            "time_zone",
+            "repeat_from",
+            "remind_at",
             "completed_at",
             "created_at",
             "updated_at",
@@ -118,7 +140,19 @@ class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
                 message = "due_date is another name for due_at: send one of them."
                 raise serializers.ValidationError({"due_date": [message]})
             attrs["due_at"] = attrs.pop("due_date")
-        return attrs
+        return self._with_checked_schedule(attrs)
+
+    def _with_checked_schedule(self, attrs):
+        """The recurrence rules of SPEC 11, checked against the task as it will be: an
+        update that leaves out some of the schedule's fields reads the task
+        (`current_task` in the context, given by the view) to check it whole."""
+        current = None
+        if self.partial and series.needs_current(attrs) and "current_task" in self.context:
+            current = self.context["current_task"]()
+        try:
+            return series.checked_schedule(attrs, current=current)
+        except InvalidArgument as error:
+            raise from_data_layer(error) from None
 
 
 class CompletionSerializer(StrictInputMixin, serializers.Serializer):

@@ -62,6 +62,14 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         self.check_object_permissions(self.request, task)
         return task
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.lookup_url_kwarg in self.kwargs:
+            # For the checks of a recurring task's schedule, when an update leaves out part
+            # of it: the task as it is (one query, made only then).
+            context["current_task"] = lambda: self.store.get(self.kwargs[self.lookup_url_kwarg])
+        return context
+
     def list(self, request, *args, **kwargs):
         arguments = list_arguments(request.query_params)
         if isinstance(request.accepted_renderer, JSONRenderer):

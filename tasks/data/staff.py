@@ -22,7 +22,16 @@ from tasks.data.store import UNSET, TaskStore
 from tasks.models import Tag, Task
 
 # What a staff member may change on a task's admin page, besides completion and tags.
-_ADMIN_FIELDS = ("title", "description", "priority", "due_at")
+_ADMIN_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "due_at",
+    "recurrence",
+    "time_zone",
+    "repeat_from",
+    "remind_at",
+)
 
 
 def all_tasks() -> models.QuerySet[Task]:

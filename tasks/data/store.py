@@ -25,7 +25,7 @@ from uuid import UUID, uuid4
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tasks.data import task_list, task_sql
+from tasks.data import series, task_list, task_sql
 from tasks.data.change_clock import next_change_seq
 from tasks.data.errors import TaskNotFound, VersionMismatch
 from tasks.data.versions import versions_named
@@ -151,6 +151,9 @@ class TaskStore:
         now = timezone.now()
         changes = [(name, "%s", [task_sql.prep(name, value)]) for name, value in fields.items()]
         changes.append(("updated_at", "%s", [task_sql.prep("updated_at", now)]))
+        schedule = {name: fields[name] for name in series.SCHEDULE_FIELDS if name in fields}
+        if schedule:
+            changes += task_sql.schedule_reset_assignments(schedule)
         unless = None
         if completed is not UNSET:
             changes += task_sql.completion_assignments(completed, now)

@@ -162,6 +162,21 @@ def completion_is(completed: bool) -> tuple[str, list[Any]]:
     return f"{_column(Task, 'completed')} = %s", [completed]
 
 
+def schedule_reset_assignments(values: dict[str, Any]) -> list[tuple[str, str, list[Any]]]:
+    """When one of these schedule fields (name -> new value) gets a value other than the
+    one it has, the series starts again from the task: no anchor of its own (its due
+    date is), and it is the first occurrence. Values equal to the row's (a task read and
+    PUT back) keep the series as it was, so a monthly series never drifts."""
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    condition = " OR ".join(f"{_column(Task, name)} {distinct} %s" for name in values)
+    params = [prep(name, value) for name, value in values.items()]
+    series_start, occurrence = _column(Task, "series_start"), _column(Task, "occurrence")
+    return [
+        ("series_start", f"CASE WHEN {condition} THEN NULL ELSE {series_start} END", params),
+        ("occurrence", f"CASE WHEN {condition} THEN 1 ELSE {occurrence} END", list(params)),
+    ]
+
+
 def insert_task(values: dict[str, Any], *, tag_names: Sequence[str] = (), stamp: int | None = None) -> Task:
     """`INSERT ... RETURNING` a task; on PostgreSQL with its tags (created when missing)
     and their links in the same statement. Elsewhere the caller links the tags."""
