@@ -48,15 +48,6 @@ class Priority(models.IntegerChoices):
     HIGH = 3, "high"
 
 
-# A task whose reminder has not fired: it has one, it is open, and the `remind_at` that
-# fired last (tasks.data.reminders) is not this one.
-REMINDER_PENDING = models.Q(remind_at__isnull=False, completed=False) & (
-    models.Q(reminded_at__isnull=True)
-    | models.Q(reminded_at__lt=models.F("remind_at"))
-    | models.Q(reminded_at__gt=models.F("remind_at"))
-)
-
-
 class WriteOutsideTheStore(TypeError):
     """A task or tag written past the data layer, which would leave sync and ETags behind."""
 
@@ -92,6 +83,15 @@ class TaskQuerySet(models.QuerySet["Task"]):
 
     update.alters_data = delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
+
+
+# A task whose reminder has not fired: it has one, it is open, and the `remind_at` that
+# fired last (tasks.data.reminders) is not this one.
+REMINDER_PENDING = models.Q(remind_at__isnull=False, completed=False) & (
+    models.Q(reminded_at__isnull=True)
+    | models.Q(reminded_at__lt=models.F("remind_at"))
+    | models.Q(reminded_at__gt=models.F("remind_at"))
+)
 
 
 class Task(models.Model):
