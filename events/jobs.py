@@ -3,7 +3,9 @@ a worker as a job is deferred, periodic jobs are deferred once per tick whatever
 number of workers, and a scheduled job waits in the table until its time).
 
 Each tick the relay turns new outbox events into webhook deliveries and queues the due
-ones; a delivery job makes one attempt (events.webhooks). Old events are pruned hourly.
+ones; a delivery job makes one attempt (events.webhooks). Each tick, too, the reminders
+whose time has come fire (tasks.data.reminders), each once, and the relay is asked to
+run at once. Old events are pruned hourly.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from procrastinate.contrib.django import app
 
 from events import publisher, webhooks
 from events.models import Event
+from tasks.data import reminders
 
 PRUNE_BATCH = 5000
 log = logging.getLogger(__name__)
@@ -41,6 +44,24 @@ def relay_events(timestamp: int) -> None:
             # Queued already and not started yet: AlreadyEnqueued.
             with contextlib.suppress(exceptions.AlreadyEnqueued):
                 deliver.configure(queueing_lock=f"delivery:{delivery_id}").defer(delivery_id=delivery_id)
+
+
+@app.periodic(cron="* * * * * *", periodic_id="reminders")
+@app.task(queue="events", queueing_lock="fire_reminders", priority=1)
+def fire_reminders(timestamp: int) -> int:
+    """Every second: the due reminders' `task.reminder_due` events; then the relay, for
+    their webhooks and NATS, without waiting for its next tick. How many fired."""
+    fired = 0
+    with _django_connections():
+        while True:
+            batch = reminders.fire_due()
+            fired += batch
+            if batch < reminders.BATCH:
+                break
+    if fired:
+        with contextlib.suppress(exceptions.AlreadyEnqueued):
+            relay_events.configure(queueing_lock="relay_events").defer(timestamp=timestamp)
+    return fired
 
 
 @app.task(queue="webhooks")
