@@ -6,8 +6,9 @@ The relay turns new outbox events into webhook deliveries and queues one `delive
 job per subscription that has deliveries to send (events.webhooks sends them PARALLEL at
 a time). It runs as soon as a transaction with events commits (the worker LISTENs on
 the outbox's NOTIFY: events.wakeup) and, as a periodic job, every second, which also
-catches the retries that fall due and the leases that ran out. Old events are pruned
-hourly.
+catches the retries that fall due and the leases that ran out. Every second, too, the
+reminders whose time has come fire (tasks.data.reminders), each once, and the relay is
+asked to run at once. Old events are pruned hourly.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from procrastinate.contrib.django import app
 
 from events import publisher, webhooks
 from events.models import Event
+from tasks.data import reminders
 
 PRUNE_BATCH = 5000
 log = logging.getLogger(__name__)
@@ -92,6 +94,24 @@ def deliver_due(subscription_id: int) -> int:
     """Send the subscription's due deliveries (events.webhooks.deliver_due)."""
     with _django_connections():
         return webhooks.deliver_due(subscription_id)
+
+
+@app.periodic(cron="* * * * * *", periodic_id="reminders")
+@app.task(queue="events", queueing_lock="fire_reminders", priority=1)
+def fire_reminders(timestamp: int) -> int:
+    """Every second: the due reminders' `task.reminder_due` events; then the relay, for
+    their webhooks and NATS, without waiting for its next tick. How many fired."""
+    fired = 0
+    with _django_connections():
+        while True:
+            batch = reminders.fire_due()
+            fired += batch
+            if batch < reminders.BATCH:
+                break
+    if fired:
+        with contextlib.suppress(exceptions.AlreadyEnqueued):
+            relay_events.configure(queueing_lock="relay_events").defer(timestamp=timestamp)
+    return fired
 
 
 @app.task(queue="webhooks")

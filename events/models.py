@@ -21,6 +21,8 @@ class EventType(models.TextChoices):
     COMPLETED = "task.completed"
     REOPENED = "task.reopened"
     DELETED = "task.deleted"
+    # Not a change of the task: its `remind_at` came (tasks.data.reminders), once.
+    REMINDER_DUE = "task.reminder_due"
 
 
 class EventQuerySet(models.QuerySet["Event"]):

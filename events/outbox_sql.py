@@ -22,6 +22,8 @@ has no gap. (tasks.change_clock's horizon gives the same promise for sync, but i
 waits for the oldest transaction of the whole server, any database's: a live stream
 must not wait on a stranger's long transaction.) A change that repeats the task's
 state (the same values again, `completed: true` on a completed task) writes no event.
+A reminder that fires (the worker setting `reminded_at`, tasks.data.reminders) writes
+a `task.reminder_due` event with the task as it is.
 
 On PostgreSQL each event also sends NOTIFY `task_events` with its user id (delivered
 at commit, collapsed within a transaction), so streams and workers wake at once.
@@ -83,6 +85,9 @@ BEGIN
     task_row := NEW;
     IF TG_OP = 'INSERT' THEN
       kind := 'task.created';
+    ELSIF NEW.reminded_at IS DISTINCT FROM OLD.reminded_at AND NEW.reminded_at IS NOT NULL THEN
+      -- Only the worker sets it, and nothing else in that statement (tasks.data.reminders).
+      kind := 'task.reminder_due';
     ELSIF NEW.completed AND NOT OLD.completed THEN
       kind := 'task.completed';
     ELSIF OLD.completed AND NOT NEW.completed THEN
@@ -182,9 +187,12 @@ _SQLITE_UPDATE_KIND = (
 )
 _SQLITE_CHANGED = "WHEN " + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in VISIBLE_COLUMNS)
 
+# A reminder that fires changes `reminded_at` alone, which no other trigger watches.
+_SQLITE_REMINDED = "WHEN NEW.reminded_at IS NOT OLD.reminded_at AND NEW.reminded_at IS NOT NULL"
+
 SQLITE_UNINSTALL = [
     f"DROP TRIGGER IF EXISTS {name}"
-    for name in ("events_task_created", "events_task_updated", "events_task_deleted")
+    for name in ("events_task_created", "events_task_updated", "events_task_deleted", "events_task_reminded")
 ]
 SQLITE_INSTALL = [
     *SQLITE_UNINSTALL,
@@ -193,6 +201,14 @@ SQLITE_INSTALL = [
         "events_task_updated", "UPDATE", "NEW", _SQLITE_UPDATE_KIND, _sqlite_task("NEW"), when=_SQLITE_CHANGED
     ),
     _sqlite_trigger("events_task_deleted", "DELETE", "OLD", "'task.deleted'", "NULL"),
+    _sqlite_trigger(
+        "events_task_reminded",
+        "UPDATE OF reminded_at",
+        "NEW",
+        "'task.reminder_due'",
+        _sqlite_task("NEW"),
+        when=_SQLITE_REMINDED,
+    ),
 ]
 
 

@@ -94,6 +94,15 @@ class TaskQuerySet(models.QuerySet["Task"]):
     delete.queryset_only = True  # type: ignore[attr-defined]
 
 
+# A task whose reminder has not fired: it has one, it is open, and the `remind_at` that
+# fired last (tasks.data.reminders) is not this one.
+REMINDER_PENDING = models.Q(remind_at__isnull=False, completed=False) & (
+    models.Q(reminded_at__isnull=True)
+    | models.Q(reminded_at__lt=models.F("remind_at"))
+    | models.Q(reminded_at__gt=models.F("remind_at"))
+)
+
+
 class Task(models.Model):
     """A to-do item of one user."""
 
@@ -106,6 +115,9 @@ class Task(models.Model):
     priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NONE)
     due_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The `remind_at` whose reminder has fired (tasks.data.reminders): written by the
+    # worker only, and no part of the task as clients see it.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField("Tag", related_name="tasks", blank=True)
     # The tags' names, sorted: a copy of `tags` written in the same transaction by the
     # data layer, so that reading a task or a page of them needs no join. The relation
@@ -175,6 +187,8 @@ class Task(models.Model):
             models.Index(fields=["user_id", "priority", "id"], name="task_owner_priority"),
             models.Index(fields=["user_id", "title", "id"], name="task_owner_title"),
             models.Index(fields=["user_id", "change_seq"], name="task_owner_change"),
+            # The reminders not fired yet, by time: what the worker looks for every second.
+            models.Index(fields=["remind_at"], condition=REMINDER_PENDING, name="task_reminder_pending"),
         ]
 
     def __str__(self) -> str:
