@@ -19,7 +19,7 @@ from config.wsgi_over_rsgi import WsgiOverRsgi
 from tests.test_wsgi_over_rsgi import MAX_BODY, Protocol, scope
 
 # The probe's own thread and connection see only what is committed.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class HeldThreads:

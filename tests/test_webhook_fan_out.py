@@ -100,14 +100,18 @@ def test_events_older_than_the_retention_are_pruned_with_their_deliveries(settin
     assert WebhookDelivery.objects.count() == 1
 
 
-def test_the_worker_schedules_the_relay_every_second_and_the_pruning_hourly():
+def test_the_worker_schedules_the_relay_and_the_reminders_every_second_and_the_pruning_hourly():
     from procrastinate.contrib.django import app
 
     crons = {
         task.name: cron
         for task, cron in ((p.task, p.cron) for p in app.periodic_registry.periodic_tasks.values())
     }
-    assert crons == {"events.jobs.relay_events": "* * * * * *", "events.jobs.prune_events": "17 * * * *"}
+    assert crons == {
+        "events.jobs.relay_events": "* * * * * *",
+        "events.jobs.fire_reminders": "* * * * * *",
+        "events.jobs.prune_events": "17 * * * *",
+    }
 
 
 def test_a_subscriptions_due_deliveries_are_attempted_together_and_each_recorded(settings):
