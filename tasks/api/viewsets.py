@@ -45,6 +45,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
+    json_options = task_json.RENDER_OPTIONS  # task_fields' datetimes and UUIDs
     pagination_class = KeysetPagination
     lookup_url_kwarg = "task_id"
 
@@ -67,7 +68,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         if isinstance(request.accepted_renderer, JSONRenderer):
             # The hot path: plain rows, formatted by tasks.api.task_json.
             page = self.store.list(**arguments, columns=task_json.COLUMNS)
-            data = [task_json.task_as_json(row) for row in page.rows]
+            data = [task_json.task_fields(row) for row in page.rows]
         else:
             page = self.store.list(**arguments)
             data = self.get_serializer(page.rows, many=True).data
@@ -75,7 +76,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     def task_response(self, task: Task, status_code: int = status.HTTP_200_OK) -> Response:
         if isinstance(self.request.accepted_renderer, JSONRenderer):
-            data = task_json.task_as_json(task_json.task_row(task))
+            data = task_json.task_fields(task_json.task_row(task))
         else:
             data = TaskSerializer(task, context=self.get_serializer_context()).data
         return Response(data, status=status_code, headers={"ETag": task.etag})
