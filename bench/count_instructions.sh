@@ -3,7 +3,8 @@
 # timings, the count hardly moves with whatever else the machine is doing, so two
 # versions of the code can be compared one after the other.
 #
-#   bench/count_instructions.sh KIND [N=100]    KIND: healthz list get create update toggle
+#   bench/count_instructions.sh KIND [N=100]
+#     KIND: healthz list list_filtered get create update toggle hot_client
 #
 # Runs bench/profile_requests.py twice under callgrind, with 0 and with N measured
 # requests (3 rounds each), and prints the difference per request. Needs valgrind and

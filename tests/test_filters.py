@@ -4,8 +4,10 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.http import QueryDict
 from django.utils import timezone
 
+from tasks.api.filters import TaskFilter
 from tasks.models import Priority, Task
 from tests.conftest import set_tags, tasks_url
 
@@ -160,3 +162,14 @@ def test_an_unreadable_value_is_a_400_naming_the_parameter(alice, alice_client, 
     body = response.json()
     assert body["detail"].startswith(f"{param}: ")
     assert param in body["errors"]
+
+
+def test_the_filters_form_class_is_built_once_and_each_request_has_its_own_fields():
+    first = TaskFilter(data=QueryDict("status=pending")).form
+    second = TaskFilter(data=QueryDict("")).form
+
+    assert type(first) is type(second) is TaskFilter.shared_form_class()
+    first.fields.pop("completed")  # as the browsable API's dialog does with its form
+    assert "completed" in second.fields
+    assert "completed" in TaskFilter(data=QueryDict("")).form.fields
+    assert list(TaskFilter.shared_form_class().base_fields) == list(TaskFilter.base_filters)

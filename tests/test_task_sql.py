@@ -6,16 +6,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.core import signing
 from django.db.models import QuerySet
 from django.http import QueryDict
 
 from tasks.api import task_json
 from tasks.api.filters import list_arguments
+from tasks.data import task_list
 from tasks.data.errors import InvalidArgument, TaskNotFound, VersionMismatch
 from tasks.data.staff import load_tasks
 from tasks.data.store import TaskStore
+from tasks.data.task_sql import _column
 from tasks.models import Priority, Tag, Task, TaskTombstone
 from tests.conftest import CAROL_ID
+from tests.statements import kinds, statements_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +221,86 @@ def test_a_page_refuses_an_argument_it_cannot_use_and_names_it(arguments, argume
     with pytest.raises(InvalidArgument) as refused:
         TaskStore(CAROL_ID).list(**arguments)
     assert refused.value.argument == argument
+
+
+def test_getting_a_task_reads_what_the_orm_reads():
+    created = TaskStore(CAROL_ID).create(
+        title="Ünïcode", description="d", priority=Priority.HIGH, due_at=EARLIER, tag_names=["b", "a"]
+    )
+    done = TaskStore(CAROL_ID).set_completion(created.pk, True)
+    fields = [field.attname for field in Task._meta.concrete_fields]
+
+    got = TaskStore(CAROL_ID).get(str(created.pk))
+
+    assert values(got, fields) == values(Task.objects.for_owner(CAROL_ID).get(pk=created.pk), fields)
+    assert got.etag == done.etag
+    assert got._state.adding is False and got._state.db == "default"
+
+
+@pytest.fixture
+def varied_page_rows():
+    """Tasks of carol with ties on every sort key, undated ones, both states; and dave's,
+    which must never show."""
+    tasks = []
+    for i in range(14):
+        tasks.append(
+            Task(
+                user_id=CAROL_ID,
+                title=f"t{i % 4}",
+                completed=i % 3 == 0,
+                completed_at=EARLIER if i % 3 == 0 else None,
+                priority=i % 4,
+                due_at=None if i % 5 == 0 else datetime(2027, 1, 1 + i % 3, tzinfo=UTC),
+                created_at=datetime(2026, 5, 1 + i % 2, tzinfo=UTC),
+                updated_at=datetime(2026, 6, 1 + i % 3, 0, 0, 0, 1000 * i, tzinfo=UTC),
+                tag_names=["x"] if i % 2 else [],
+            )
+        )
+    tasks.append(Task(user_id=DAVE_ID, title="t0", created_at=datetime(2026, 5, 1, tzinfo=UTC)))
+    load_tasks(tasks)
+
+
+def _cursor(page: task_list.TaskPage):
+    """What a page's next cursor holds (signed with a timestamp, so never twice the same)."""
+    return page.next_cursor and signing.loads(page.next_cursor, salt=task_list.CURSOR_SALT)
+
+
+@pytest.mark.parametrize("ordering", [None, *task_list.ORDERING_CHOICES])
+@pytest.mark.parametrize("completed", [None, False, True])
+def test_a_first_page_is_the_orms_first_page(varied_page_rows, ordering, completed):
+    for limit in (1, 4, 100):
+        arguments = {"completed": completed, "ordering": ordering, "limit": limit}
+
+        built_once = TaskStore(CAROL_ID).list(**arguments, columns=task_json.COLUMNS)
+        parsed = task_list.Ordering.parse(ordering)
+        by_the_orm = task_list.page(
+            TaskStore(CAROL_ID).tasks(),
+            task_list.matching(completed=completed),
+            ordering=parsed,
+            limit=limit,
+            cursor=None,
+            columns=task_json.COLUMNS,
+        )
+
+        assert built_once.rows == by_the_orm.rows
+        assert [type(value) for row in built_once.rows for value in row.values()] == [
+            type(value) for row in by_the_orm.rows for value in row.values()
+        ]
+        assert _cursor(built_once) == _cursor(by_the_orm)
+        assert {row["user_id"] for row in built_once.rows} == {CAROL_ID}
+
+
+def test_the_statements_built_once_name_the_owner():
+    task = TaskStore(CAROL_ID).create(title="carol's")
+    owner = _column(Task, "user_id")
+
+    with statements_sent() as sent:
+        TaskStore(CAROL_ID).get(task.pk)
+        TaskStore(CAROL_ID).list(columns=task_json.COLUMNS)
+        TaskStore(CAROL_ID).list(completed=False, ordering="due_at", limit=20, columns=task_json.COLUMNS)
+
+    assert kinds(sent) == ["SELECT", "SELECT", "SELECT"]
+    assert all(f"WHERE {owner} = " in sql or f"AND {owner} = " in sql for sql in sent)
+    with pytest.raises(TaskNotFound):
+        TaskStore(DAVE_ID).get(task.pk)
+    assert TaskStore(DAVE_ID).list(columns=task_json.COLUMNS).rows == []

@@ -25,6 +25,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from tasks.api.json_format import plain_json
+from tasks.api.task_json import RENDER_OPTIONS
 from tasks.data import task_sql
 from tasks.data.errors import Refused
 from tasks.models import IdempotencyRecord
@@ -79,7 +81,8 @@ def run_once(request, *, user_id: str, work: Callable[[], Response]) -> Response
                 fingerprint=digest,
                 response={
                     "status_code": response.status_code,
-                    "body": response.data,
+                    # as the client got it: a task's datetimes and id as strings
+                    "body": plain_json(response.data, RENDER_OPTIONS),
                     "headers": {name: response[name] for name in REPLAYED_HEADERS if name in response},
                 },
                 now=now,

@@ -20,16 +20,30 @@ class RequestTooLarge(APIException):
 
 
 class FastJSONRenderer(JSONRenderer):
-    """Compact JSON via orjson; indented output (the browsable API's) goes the usual way."""
+    """Compact JSON via orjson; indented output (the browsable API's) goes the usual way.
+
+    A view's `json_options` (orjson flags, e.g. OPT_UTC_Z for the task views, whose data
+    carries datetimes and UUIDs for orjson to write) apply to its responses; indented
+    output first turns those values into the same strings, so both spell them alike."""
 
     _fallback = JSONEncoder().default
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+        renderer_context = renderer_context or {}
+        options = getattr(renderer_context.get("view"), "json_options", 0)
+        if self.get_indent(accepted_media_type or "", renderer_context):
+            if options:
+                data = plain_json(data, options)
             return super().render(data, accepted_media_type, renderer_context)
-        return orjson.dumps(data, default=self._fallback)
+        return orjson.dumps(data, default=self._fallback, option=options)
+
+
+def plain_json(data, options: int):
+    """`data` with the values orjson writes natively (datetimes, UUIDs) as the strings it
+    writes for them under `options`: what can be stored in a JSON column."""
+    return orjson.loads(orjson.dumps(data, default=FastJSONRenderer._fallback, option=options))
 
 
 class StrictJSONParser(JSONParser):

@@ -45,6 +45,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
+    json_options = task_json.RENDER_OPTIONS  # task_fields' datetimes and UUIDs
     pagination_class = KeysetPagination
     lookup_url_kwarg = "task_id"
 
@@ -75,7 +76,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
         if isinstance(request.accepted_renderer, JSONRenderer):
             # The hot path: plain rows, formatted by tasks.api.task_json.
             page = self.store.list(**arguments, columns=task_json.COLUMNS)
-            data = [task_json.task_as_json(row) for row in page.rows]
+            data = [task_json.task_fields(row) for row in page.rows]
         else:
             page = self.store.list(**arguments)
             data = self.get_serializer(page.rows, many=True).data
@@ -83,7 +84,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
     def task_data(self, task: Task) -> dict:
         if isinstance(self.request.accepted_renderer, JSONRenderer):
-            return task_json.task_as_json(task_json.task_row(task))
+            return task_json.task_fields(task_json.task_row(task))
         # DRF's ReturnDict, which names its serializer: the browsable API's form reads it.
         return TaskSerializer(task, context=self.get_serializer_context()).data
 

@@ -99,6 +99,23 @@ class TaskStore:
         be used is an InvalidArgument naming it."""
         parsed = task_list.Ordering.parse(ordering)
         task_list.check_limit(limit)
+        if (
+            cursor is None
+            and columns is not None
+            and priority is None
+            and not tags
+            and not search
+            and due_before is None
+            and due_after is None
+            and overdue is None
+            and recurring is None
+            and updated_since is None
+        ):
+            # The first page of the list shapes clients ask for (all tasks or one status,
+            # any ordering): a statement built once per shape, not by the ORM.
+            return task_list.first_page(
+                self.user_id, completed, ordering=parsed, limit=limit, columns=columns
+            )
         condition = task_list.matching(
             completed=completed,
             priority=priority,
@@ -120,10 +137,10 @@ class TaskStore:
 
     def get(self, task_id: Any) -> Task:
         """The owner's task (one query)."""
-        try:
-            return self.tasks().get(pk=parse_task_id(task_id))
-        except Task.DoesNotExist:
-            raise TaskNotFound() from None
+        task = task_sql.select_task(task_id=parse_task_id(task_id), user_id=self.user_id)
+        if task is None:
+            raise TaskNotFound()
+        return task
 
     def create(self, *, tag_names: Sequence[str] | None = None, completed: bool = False, **fields) -> Task:
         """A new task of the owner, with its tags (the missing ones created). One statement

@@ -18,6 +18,7 @@ from django.core import signing
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
+from tasks.data import task_sql
 from tasks.data.errors import InvalidArgument
 from tasks.data.tag_condition import carries_all_tags
 from tasks.models import Task
@@ -182,6 +183,25 @@ def page(
             rows += queryset.filter(ordering.undated())[: limit + 1 - len(rows)]
     else:
         rows = list(queryset[: limit + 1])
+    rows_on_page = rows[:limit]
+    next_cursor = encode_cursor(rows_on_page[-1], ordering) if len(rows) > limit else None
+    return TaskPage(rows=rows_on_page, next_cursor=next_cursor)
+
+
+def first_page(
+    user_id: str, completed: bool | None, *, ordering: Ordering, limit: int, columns: Sequence[str]
+) -> TaskPage:
+    """The first page of the owner's tasks (only those with this `completed`, unless
+    None): what `page` gives without a cursor, by a statement built once per shape."""
+    rows = task_sql.first_page(
+        user_id=user_id,
+        completed=completed,
+        field=ordering.field,
+        descending=ordering.descending,
+        nullable=ordering.nullable,
+        limit=limit + 1,
+        columns=tuple(columns),
+    )
     rows_on_page = rows[:limit]
     next_cursor = encode_cursor(rows_on_page[-1], ordering) if len(rows) > limit else None
     return TaskPage(rows=rows_on_page, next_cursor=next_cursor)

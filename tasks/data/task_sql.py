@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -39,12 +39,22 @@ def _q(name: str) -> str:
 
 
 def _column(model, name: str) -> str:
+    return _quoted_column(connection.vendor, model, name)
+
+
+@cache
+def _quoted_column(vendor: str, model, name: str) -> str:
     return _q(model._meta.get_field(name).column)
 
 
 @cache
 def _returning(vendor: str) -> str:
     return ", ".join(_q(field.column) for field in TASK_FIELDS)
+
+
+@cache
+def _select_task_sql(vendor: str) -> str:
+    return f"SELECT {_returning(vendor)} FROM {_q(Task._meta.db_table)} WHERE {_task_key_sql()}"
 
 
 def _stamp(stamp: int | None) -> tuple[str, list[Any]]:
@@ -61,16 +71,24 @@ def prep(name: str, value: Any) -> Any:
     return Task._meta.get_field(name).get_db_prep_save(value, connection)
 
 
+def _task_key_sql() -> str:
+    return f"{_column(Task, 'id')} = %s AND {_column(Task, 'user_id')} = %s"
+
+
 def _task_key(task_id: UUID, user_id: str) -> tuple[str, list[Any]]:
-    where = f"{_column(Task, 'id')} = %s AND {_column(Task, 'user_id')} = %s"
-    return where, [prep("id", task_id), user_id]
+    return _task_key_sql(), [prep("id", task_id), user_id]
+
+
+def _versions_sql(count: int | None) -> str:
+    if count is None:
+        return ""
+    return f" AND {_column(Task, 'change_seq')} IN ({', '.join(['%s'] * count)})"
 
 
 def _versions(versions: Sequence[int] | None) -> tuple[str, list[Any]]:
     if versions is None:
         return "", []
-    placeholders = ", ".join(["%s"] * len(versions))
-    return f" AND {_column(Task, 'change_seq')} IN ({placeholders})", list(versions)
+    return _versions_sql(len(versions)), list(versions)
 
 
 def task_from_row(row: Sequence[Any]) -> Task:
@@ -80,20 +98,84 @@ def task_from_row(row: Sequence[Any]) -> Task:
     of each field, undocumented): kept, because `Task.objects.raw()` would apply the
     same ones at several times the CPU per written row. `Task.from_db` is public.
     tests/test_task_sql.py compares every field with the ORM's reading of the row."""
+    return Task.from_db(connection.alias, None, _converted(row, _converters_of(TASK_FIELDS)))
+
+
+def _converters_of(fields: tuple[Field, ...]) -> list[tuple[Any, list[Any]]]:
+    """Per field, its column and the converters the ORM applies to its values read
+    on this thread's connection (worked out once per connection and list of fields)."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's; `connection` is only a proxy
-    converters = _converters.get(wrapper)
+    known = _converters.setdefault(wrapper, {})
+    converters = known.get(fields)
     if converters is None:
         converters = []
-        for field in TASK_FIELDS:
+        for field in fields:
             column = field.get_col(Task._meta.db_table)
             found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
             converters.append((column, found))
-        _converters[wrapper] = converters
+        known[fields] = converters
+    return converters
+
+
+def _converted(row: Sequence[Any], converters: list[tuple[Any, list[Any]]]) -> list[Any]:
     values = list(row)
     for index, (column, found) in enumerate(converters):
         for convert in found:
             values[index] = convert(values[index], column, connection)
-    return Task.from_db(connection.alias, None, values)
+    return values
+
+
+def select_task(*, task_id: UUID, user_id: str) -> Task | None:
+    """The owner's task by id, or None: one SELECT whose text is built once."""
+    return _fetch_task(_select_task_sql(connection.vendor), [prep("id", task_id), user_id])
+
+
+@cache
+def _first_page_sql(
+    vendor: str, columns: tuple[str, ...], field: str, descending: bool, nullable: bool, completed: bool
+) -> str:
+    key, task_id = _column(Task, field), _column(Task, "id")
+    direction = "DESC" if descending else "ASC"
+    # As the ORM orders (tasks.data.task_list.Ordering.apply), so the same indexes serve.
+    order = f"{key} {direction} NULLS LAST" if nullable else f"{key} {direction}"
+    where = f"{_column(Task, 'user_id')} = %s"
+    if completed:
+        where += f" AND {_column(Task, 'completed')} = %s"
+    return (
+        f"SELECT {', '.join(_column(Task, name) for name in columns)} FROM {_q(Task._meta.db_table)} "
+        f"WHERE {where} ORDER BY {order}, {task_id} {direction} LIMIT %s"
+    )
+
+
+@cache
+def _fields_named(columns: tuple[str, ...]) -> tuple[Field, ...]:
+    return tuple(Task._meta.get_field(name) for name in columns)
+
+
+def first_page(
+    *,
+    user_id: str,
+    completed: bool | None,
+    field: str,
+    descending: bool,
+    nullable: bool,
+    limit: int,
+    columns: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """Up to `limit` of the owner's tasks (only those with this `completed`, unless None)
+    from the start of the ordering by `field` (then id; nulls last), as dicts of
+    `columns` read as the ORM's `values()` reads them. The statement's text is built
+    once per shape; tests/test_task_sql.py holds it to the ORM's page."""
+    sql = _first_page_sql(connection.vendor, columns, field, descending, nullable, completed is not None)
+    params: list[Any] = [user_id]
+    if completed is not None:
+        params.append(completed)
+    params.append(limit)
+    converters = _converters_of(_fields_named(columns))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [dict(zip(columns, _converted(row, converters), strict=True)) for row in rows]
 
 
 def _fetch_task(sql: str, params: list[Any]) -> Task | None:
@@ -133,22 +215,37 @@ def update_task(
 
 def _update_statement(*, task_id, user_id, assignments, versions, stamp, unless) -> tuple[str, list[Any]]:
     stamp_sql, stamp_params = _stamp(stamp)
-    sets, params = [], []
-    for name, expression, values in [*assignments, ("change_seq", stamp_sql, stamp_params)]:
+    changes = [*assignments, ("change_seq", stamp_sql, stamp_params)]
+    params = []
+    for _name, _expression, values in changes:
+        if unless is not None:
+            params += unless[1]
+        params += values
+    sql = _update_sql(
+        connection.vendor,
+        tuple((name, expression) for name, expression, _values in changes),
+        None if unless is None else unless[0],
+        None if versions is None else len(versions),
+    )
+    return sql, [*params, prep("id", task_id), user_id, *(versions or ())]
+
+
+@lru_cache(maxsize=512)  # a body's fields come in any order: bounded
+def _update_sql(
+    vendor: str, changes: tuple[tuple[str, str], ...], unless: str | None, versions: int | None
+) -> str:
+    """The UPDATE of one shape (which columns, set how, under which condition), built once."""
+    sets = []
+    for name, expression in changes:
         column = _column(Task, name)
         if unless is None:
             sets.append(f"{column} = {expression}")
         else:
-            sets.append(f"{column} = CASE WHEN {unless[0]} THEN {column} ELSE {expression} END")
-            params += unless[1]
-        params += values
-    where, key_params = _task_key(task_id, user_id)
-    version_sql, version_params = _versions(versions)
-    sql = (
+            sets.append(f"{column} = CASE WHEN {unless} THEN {column} ELSE {expression} END")
+    return (
         f"UPDATE {_q(Task._meta.db_table)} SET {', '.join(sets)} "
-        f"WHERE {where}{version_sql} RETURNING {_returning(connection.vendor)}"
+        f"WHERE {_task_key_sql()}{_versions_sql(versions)} RETURNING {_returning(vendor)}"
     )
-    return sql, params + key_params + version_params
 
 
 def complete_with_next(
@@ -257,28 +354,39 @@ def insert_task(
     and their links in the same statement. Elsewhere the caller links the tags.
     A `next_occurrence` is inserted unless the occurrence it follows has one (unique
     `follows`): then nothing is written and the result is None."""
-    names = [_column(Task, name) for name in values]
     params = [prep(name, value) for name, value in values.items()]
     stamp_sql, stamp_params = _stamp(stamp)
+    params += stamp_params
+    tagged = bool(tag_names) and connection.vendor == "postgresql"
+    sql = _insert_sql(connection.vendor, tuple(values), stamp_sql, tagged, next_occurrence)
+    if not tagged:
+        return _fetch_task(sql, params)
+    return _fetch_task(sql, [*params, values["user_id"], list(tag_names)])
+
+
+@cache
+def _insert_sql(
+    vendor: str, fields: tuple[str, ...], stamp_sql: str, tagged: bool, next_occurrence: bool
+) -> str:
+    """The INSERT of these fields (with the tags' upsert and links when `tagged`), built once."""
+    names = [_column(Task, name) for name in fields]
     insert = (
         f"INSERT INTO {_q(Task._meta.db_table)} ({', '.join(names)}, {_column(Task, 'change_seq')}) "
         f"VALUES ({', '.join(['%s'] * len(names))}, {stamp_sql}) "
         + (f"ON CONFLICT ({_column(Task, 'follows')}) DO NOTHING " if next_occurrence else "")
-        + f"RETURNING {_returning(connection.vendor)}"
+        + f"RETURNING {_returning(vendor)}"
     )
-    params += stamp_params
-    if not tag_names or connection.vendor != "postgresql":
-        return _fetch_task(insert, params)
+    if not tagged:
+        return insert
     task_id, through = _column(Task, "id"), _q(_TAGS_THROUGH._meta.db_table)
     link_task, link_tag = _column(_TAGS_THROUGH, "task"), _column(_TAGS_THROUGH, "tag")
-    sql = (
+    return (
         f"WITH new_task AS ({insert}), "
         f"wanted AS ({_upsert_tags_sql()}), "
         f"links AS (INSERT INTO {through} ({link_task}, {link_tag}) "
         f"SELECT new_task.{task_id}, wanted.{_column(Tag, 'id')} FROM new_task CROSS JOIN wanted) "
-        f"SELECT {_returning(connection.vendor)} FROM new_task"
+        f"SELECT {_returning(vendor)} FROM new_task"
     )
-    return _fetch_task(sql, [*params, values["user_id"], list(tag_names)])
 
 
 def _upsert_tags_sql() -> str:
