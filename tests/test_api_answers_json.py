@@ -7,6 +7,7 @@ import pytest
 from django.contrib.admindocs.views import extract_views_from_urlpatterns, simplify_regex
 from django.urls import get_resolver
 
+from tasks.data import task_sql
 from tasks.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,7 @@ def test_a_crash_under_api_is_a_json_500(settings, alice_client, monkeypatch, de
         raise RuntimeError("the disk is on fire")
 
     monkeypatch.setattr(Task.objects, "for_owner", crash)
+    monkeypatch.setattr(task_sql, "first_page", crash)  # the plain list's own statement
     response = alice_client.get("/api/me/tasks")
 
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
