@@ -95,6 +95,15 @@ def test_list_tasks_returns_what_the_rest_api_returns(alice, alice_client, make_
     assert ok(alice_client, "list_tasks", search="nothing like it") == []
 
 
+def test_list_tasks_tells_recurring_tasks_from_one_off_ones(alice, alice_client):
+    ok(alice_client, "add_task", title="Once")
+    ok(alice_client, "add_task", title="Rent", recurrence="monthly", due_at="2027-01-31T09:00:00Z")
+
+    assert [task["title"] for task in ok(alice_client, "list_tasks", recurring=True)] == ["Rent"]
+    assert [task["title"] for task in ok(alice_client, "list_tasks", recurring=False)] == ["Once"]
+    assert [task["title"] for task in ok(alice_client, "list_tasks")] == ["Rent", "Once"]
+
+
 def test_complete_task_sets_completed_and_repeating_it_changes_nothing(alice, alice_client, make_task):
     task = make_task(alice, title="Call mum")
     assert ok(alice_client, "complete_task", task_id=str(task.pk)) == {

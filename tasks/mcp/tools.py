@@ -234,12 +234,17 @@ def list_tasks(
         list[str] | None, Field(description="Only tasks that carry every one of these tags.")
     ] = None,
     priority: Annotated[PriorityName | None, Field(description="Only tasks of this priority.")] = None,
+    recurring: Annotated[
+        bool | None,
+        Field(description="`true` for repeating tasks only (with a `recurrence`), `false` for one-off ones."),
+    ] = None,
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="At most this many tasks.")] = DEFAULT_LIMIT,
     user_id: UserId = None,
 ) -> Annotated[CallToolResult, list[dict[str, Any]]]:
     store = _acting_for(user_id)
     page = store.list(
         completed=STATUS_COMPLETED[status],
+        recurring=recurring,
         search=_checked("search", SEARCH_FIELD, search) or None,
         tags=_checked("tag", TAG_FIELD, tag),
         priority=Priority.values[Priority.labels.index(priority)] if priority else None,
