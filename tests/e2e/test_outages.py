@@ -22,7 +22,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from tasks.data import statement_timeout
 from tests.conftest import tasks_url
-from tests.e2e.servers import ProductionServer, free_port, served_database_url
+from tests.e2e.servers import ProductionServer, direct_database_url, free_port, served_database_url
 from tests.e2e.tcp_proxy import TcpProxy
 
 pytestmark = [
@@ -98,7 +98,10 @@ def test_a_statement_over_the_timeout_is_a_503_and_the_worker_serves_the_next_re
     # The role's default in the test database, as `migrate` sets it, lowered for the test.
     statement_timeout.apply_role_default(connection, 300)
     try:
-        with one_worker_server() as server:
+        # Straight to PostgreSQL: a role's default reaches only sessions that start after
+        # it, and a pooler in between may hand out older ones (the pooled case is
+        # tests/e2e/test_statement_timeout_behind_pgbouncer.py, with a pooler of its own).
+        with one_worker_server(DATABASE_URL=direct_database_url()) as server:
             with locked_tasks_table():
                 started = time.monotonic()
                 stuck = get(server, tasks_url(), alice)

@@ -16,13 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 
 from tasks.data import statement_timeout
 from tests.conftest import tasks_url
-from tests.e2e.servers import free_port, served_database_url
+from tests.e2e.servers import direct_database_url, free_port, served_database_url
 from tests.e2e.test_outages import assert_unavailable, get, locked_tasks_table, one_worker_server
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -51,6 +52,9 @@ pytestmark = [
 def pgbouncer_in_transaction_mode() -> Iterator[int]:
     """A PgBouncer of the test's own, pooling the test database in transaction mode."""
     db = connection.settings_dict
+    # PostgreSQL itself, not a pooler the tests may already run behind: sessions of an
+    # outer pooler can predate the role's lowered default.
+    upstream = urlsplit(direct_database_url())
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="pgbouncer-") as directory:
         config = Path(directory) / "pgbouncer.ini"
@@ -58,7 +62,7 @@ def pgbouncer_in_transaction_mode() -> Iterator[int]:
         users.write_text(f'"{db["USER"]}" "{db.get("PASSWORD") or ""}"\n')
         config.write_text(
             "[databases]\n"
-            f"{db['NAME']} = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} dbname={db['NAME']}\n"
+            f"{db['NAME']} = host={upstream.hostname} port={upstream.port or 5432} dbname={db['NAME']}\n"
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {users}\n"
