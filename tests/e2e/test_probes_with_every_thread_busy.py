@@ -7,11 +7,8 @@ took a busy worker for a dead one."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http import HTTPStatus
 
-import psycopg
 import pytest
 import requests
 from django.db import connection
@@ -21,6 +18,7 @@ from tasks.data import statement_timeout
 from tests.conftest import tasks_url
 from tests.e2e.servers import ProductionServer, collect_static
 from tests.e2e.test_database_faults import wait_until
+from tests.e2e.test_outages import locked_tasks_table
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,17 +32,6 @@ PROBE_TIMEOUT = 5
 ROUNDS = 5
 # The held requests wait on the lock until the test lets go (never on the statement timeout).
 HELD_STATEMENT_TIMEOUT_MS = 120_000
-
-
-@contextmanager
-def locked_tasks_table() -> Iterator[None]:
-    holder = psycopg.connect(**connection.get_connection_params())
-    try:
-        holder.execute("LOCK TABLE tasks_task IN ACCESS EXCLUSIVE MODE")
-        yield
-    finally:
-        holder.rollback()
-        holder.close()
 
 
 def sessions_waiting_on_a_lock() -> int:
