@@ -38,6 +38,25 @@ def _closed_throttle_breaker(monkeypatch):
     monkeypatch.setattr(throttling, "breaker", CircuitBreaker("test throttle cache", cooldown=60))
 
 
+class ThrottleClock:
+    """The throttles' clock, standing still about the middle of an hour and of a minute
+    unless a test moves it: a budget spent across the end of a window would start again
+    and flip the test's expectations."""
+
+    def __init__(self) -> None:
+        self.now = time.time() // 3600 * 3600 + 1830.5
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch) -> ThrottleClock:
+    clock = ThrottleClock()
+    monkeypatch.setattr(throttling.FixedWindowRateThrottle, "timer", clock)
+    return clock
+
+
 @pytest.fixture(autouse=True)
 def _fresh_readiness_probe(monkeypatch):
     """Each test's /readyz starts as a new process's does: the migrations not yet seen

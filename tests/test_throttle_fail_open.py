@@ -23,11 +23,11 @@ pytestmark = pytest.mark.django_db
 class UnreachableCache:
     calls = 0
 
-    def get(self, *args, **kwargs):
+    def incr(self, *args, **kwargs):
         UnreachableCache.calls += 1
         raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
-    set = get
+    add = incr
 
 
 class FakeClock:

@@ -1,17 +1,34 @@
-"""DRF's rate throttles, failing open when the cache that holds their counters is down.
+"""The API's rate throttles: a counter per client and fixed window, failing open when the
+cache that holds the counters is down.
+
+Each client (a principal, or an anonymous caller's address) has one counter per scope and
+window of the rate's period (a minute for "6000/min"), incremented atomically by the
+cache (Redis's INCR when REDIS_URL is set, so every process counts into the same one).
+A request costs the same whatever the rate and however busy the client: DRF's
+SimpleRateThrottle instead keeps every request's timestamp in one pickled list per client,
+read and rewritten whole on each request, and answers 429 without `Retry-After` once that
+list is longer than the limit. Here a refused request is told the seconds until its window
+ends (at least 1). The price of a fixed window: a client may spend its budget at the end
+of one window and again at the start of the next.
 
 The counters live in Redis when REDIS_URL is set. Redis holds nothing else that a
 request needs, so when it cannot be reached the request is served unthrottled (and a
 warning logged at most every WARNING_INTERVAL seconds). After a failure a circuit
 breaker skips the cache for REDIS_RETRY_SECONDS, so that a hung Redis costs one
 request the timeout rather than every request; then a single request probes it, and
-counting starts again as soon as it answers. Combine FailOpenMixin with any
-SimpleRateThrottle (before it).
+counting starts again as soon as it answers.
+
+Not django-ratelimit's get_usage(), which does the same add-and-increment: it reads the
+cache by alias (so its calls could not pass through the circuit breaker), limits every
+caller when an increment fails unless RATELIMIT_FAIL_OPEN, and hashes the key and parses
+the rate on every request; the interface DRF's views call (allow_request, wait) would
+still have to be written around it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 
@@ -59,11 +76,11 @@ class GuardedCache:
     def __init__(self, cache) -> None:
         self.cache = cache
 
-    def get(self, *args, **kwargs):
-        return self._call(self.cache.get, *args, **kwargs)
+    def add(self, *args, **kwargs):
+        return self._call(self.cache.add, *args, **kwargs)
 
-    def set(self, *args, **kwargs):
-        return self._call(self.cache.set, *args, **kwargs)
+    def incr(self, *args, **kwargs):
+        return self._call(self.cache.incr, *args, **kwargs)
 
     @staticmethod
     def _call(method, *args, **kwargs):
@@ -74,8 +91,50 @@ class GuardedCache:
         except CACHE_UNREACHABLE:
             breaker.failed()
             raise
+        except ValueError:
+            # incr() of a key the cache does not hold: it answered.
+            breaker.succeeded()
+            raise
         breaker.succeeded()
         return result
+
+
+class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
+    """DRF's throttle interface (scope, rates from DEFAULT_THROTTLE_RATES, get_cache_key)
+    over one counter per client and window. The counter's key is the client's key and the
+    window's number; it outlives its window by one period, so that a process whose clock
+    is a little behind still finds it."""
+
+    window_ends_at: float
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        window = int(self.timer() // self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        if self.count_request(f"{key}_{window}") > self.num_requests:
+            return self.throttle_failure()
+        return True
+
+    def count_request(self, key: str) -> int:
+        """This request's number in its window, counted atomically across processes."""
+        try:
+            return self.cache.incr(key)
+        except ValueError:
+            pass  # the client's first request in this window
+        if self.cache.add(key, 1, 2 * self.duration):
+            return 1
+        try:
+            return self.cache.incr(key)  # another process's request added it first
+        except ValueError:
+            return 1  # and it expired at once: a window long past, counted nowhere
+
+    def wait(self) -> int:
+        """Seconds until the window ends, when the budget is whole again (Retry-After)."""
+        return max(1, math.ceil(self.window_ends_at - self.timer()))
 
 
 class FailOpenMixin:
@@ -102,10 +161,12 @@ class FailOpenMixin:
         return super().throttle_failure()
 
 
-class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
-    """Requests per authenticated principal (DRF's `user` rate), counted per principal id
-    rather than per `user.pk`: an external subject "1" and Django account 1 share a pk,
-    never a budget."""
+class UserRateThrottle(FailOpenMixin, FixedWindowRateThrottle):
+    """Requests per authenticated principal (DRF's `user` scope and rate), counted per
+    principal id rather than per `user.pk`: an external subject "1" and Django account 1
+    share a pk, never a budget."""
+
+    scope = "user"
 
     def get_cache_key(self, request, view):
         if not request.user or not request.user.is_authenticated:
@@ -113,5 +174,8 @@ class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": principal_id(request.user)}
 
 
-class AnonRateThrottle(FailOpenMixin, throttling.AnonRateThrottle):
-    """Requests per client address for anonymous callers (DRF's `anon` rate)."""
+class AnonRateThrottle(FailOpenMixin, FixedWindowRateThrottle):
+    """Requests per client address for anonymous callers (DRF's `anon` scope and rate)."""
+
+    scope = "anon"
+    get_cache_key = throttling.AnonRateThrottle.get_cache_key
