@@ -138,13 +138,14 @@ class Driver:
 
 def spend_throttle_budget(user: str, used: int) -> None:
     """Record `used` requests of `user` in the current window of the per-user throttle, as
-    if the client had sent them in the last seconds."""
+    if the client had sent them in the last seconds: its counter for this window, named
+    as FixedWindowRateThrottle.allow_request names it."""
     from tasks.api.throttling import UserRateThrottle
 
     throttle = UserRateThrottle()
     key = throttle.cache_format % {"scope": throttle.scope, "ident": user}
-    now = throttle.timer()
-    throttle.cache.set(key, [now] * used, throttle.duration)
+    window = int(throttle.timer() // throttle.duration)
+    throttle.cache.cache.set(f"{key}_{window}", used, 2 * throttle.duration)
 
 
 def cleanup() -> None:

@@ -10,9 +10,12 @@
 # 3. mints an HS256 token per user (shared/bench/mint-tokens.py) signed with
 #    AUTH_JWT_SECRET, which the project verifies as an external identity provider's;
 # 4. serves the project with the Procfile's `web:` command (granian, DEBUG=0, SECRET_KEY
-#    set, plain HTTP on loopback) and the earlier backend (shared/bench/servers/seed-fastapi);
+#    set, plain HTTP on loopback, a user rate of BENCH_USER_RATE) and the earlier backend
+#    (shared/bench/servers/seed-fastapi);
 # 5. runs shared/bench/compare.sh between them (A = earlier backend, B = this project:
-#    B/A > 1 means this project is faster) and prints the table;
+#    B/A > 1 means this project is faster) and prints the table; besides the shared
+#    harness's scenarios, bench/lua's: list_filtered (the front ends' page,
+#    ?status=pending&sort=due_date&limit=20) and hot_client (gets by one user only);
 # 6. with --large: the same on 1,000 users x 1,000 tasks (1M rows, databases
 #    bench_project_large / bench_seed_large), for list requests: `list` (each side's
 #    default: the project's first page of 100, the earlier backend's whole list of 1,000)
@@ -31,7 +34,8 @@
 #   --remote-db MS serve both sides' database through netdelay.py with MS ms one-way delay
 #
 # Environment (all optional)
-#   DURATION=10 ROUNDS=3 SCENARIOS="list get create update toggle mixed" CONNS=16 THREADS=2
+#   DURATION=10 ROUNDS=3 CONNS=16 THREADS=2
+#   SCENARIOS="list list_filtered get hot_client create update toggle mixed"
 #   WARMUP=3 ORDER=ab TIMEOUT=5    passed to compare.sh
 #   WEB_CONCURRENCY                workers for the Procfile command (Procfile default: 2)
 #   WEB_CMD                        serve the project with this command instead of the
@@ -42,6 +46,9 @@
 #   WEB_VENV                       venv whose bin/ comes first on PATH for the project
 #                                  (default: the project's .venv)
 #   WEB_ENV                        extra "NAME=value NAME2=value" for the project server
+#   BENCH_USER_RATE=100000/min     the project's THROTTLE_USER_RATE: above what hot_client
+#                                  (one user on every connection) sends in a minute here,
+#                                  so the run stays 0 non-2xx (WEB_ENV may override it)
 #   NAME_B=project NAME_A=seed     labels in the table
 #   SEED_WORKERS=2                 uvicorn workers of the earlier backend
 #   PROJECT_PORT=8103 SEED_PORT=8101
@@ -79,6 +86,8 @@ WEB_VENV="${WEB_VENV:-$REPO/.venv}"
 NAME_A="${NAME_A:-seed}"
 NAME_B="${NAME_B:-project}"
 export DURATION="${DURATION:-10}" ROUNDS="${ROUNDS:-3}"
+export SCENARIOS="${SCENARIOS:-list list_filtered get hot_client create update toggle mixed}"
+BENCH_USER_RATE="${BENCH_USER_RATE:-100000/min}"
 
 NETDELAY_PORT="${NETDELAY_PORT:-16543}"
 RUN_SMALL=1 RUN_LARGE=0 SKIP_LOAD=0 SAVE="" KEEP=0 REMOTE_DB_MS=""
@@ -195,7 +204,7 @@ start_project() { # DBNAME [PORT COMMAND LOGNAME]
   (cd "$REPO" && exec setsid env \
     PATH="$WEB_VENV/bin:$PATH" PORT="$port" DEBUG=0 SECRET_KEY="$SECRET_KEY_BENCH" \
     SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL="$SERVE_URL_BASE/$db" \
-    AUTH_JWT_SECRET="$AUTH_JWT_SECRET" ${WEB_ENV:-} \
+    AUTH_JWT_SECRET="$AUTH_JWT_SECRET" THROTTLE_USER_RATE="$BENCH_USER_RATE" ${WEB_ENV:-} \
     bash -c "exec $cmd") >"$log" 2>&1 &
   PIDS+=($!)
   wait_ready "http://127.0.0.1:$port/healthz" "$!" "$log" "the project"
@@ -249,8 +258,11 @@ load_project() { # DBNAME SIZEARGS...
   psql "$PG_URL_BASE/$db" -X -qc "TRUNCATE tasks_task, tasks_tag CASCADE"
   local extras
   extras=$(project_extras "$db") || exit 1
+  # The migrations made DB_STATEMENT_TIMEOUT (5 s) this database's default; loading
+  # 100,000 rows in one COPY on a busy box takes longer, so the loading session lifts it.
   # shellcheck disable=SC2086
-  "$HARNESS/seed-data.py" --db "$PG_URL_BASE/$db" --table tasks_task --no-truncate \
+  PGOPTIONS="${PGOPTIONS:-} -c statement_timeout=0" \
+    "$HARNESS/seed-data.py" --db "$PG_URL_BASE/$db" --table tasks_task --no-truncate \
     $extras "$@" --ids-out "$BENCH_OUT/data/ids-$db-tasks_task.tsv"
   psql "$PG_URL_BASE/$db" -X -qc "ANALYZE"
 }
@@ -328,7 +340,7 @@ run_compare() {
     echo "# bench/run.sh $label $(date -Is)  code: $(code_version)"
     if [[ -n "${A_WEB_CMD:-}" ]]; then echo "# A = the project: $A_WEB_CMD"
     else echo "# A = earlier backend: seed-fastapi, uvicorn --workers $SEED_WORKERS"; fi
-    echo "# B = the project: $(web_command)  WEB_CONCURRENCY=${WEB_CONCURRENCY:-} WEB_THREADS=${WEB_THREADS:-} ${WEB_ENV:-}"
+    echo "# B = the project: $(web_command)  WEB_CONCURRENCY=${WEB_CONCURRENCY:-} WEB_THREADS=${WEB_THREADS:-} THROTTLE_USER_RATE=$BENCH_USER_RATE ${WEB_ENV:-}"
     echo "# data: $(psql "$PG_URL_BASE/$pdb" -X -Atc 'SELECT count(*) FROM tasks_task') rows in $pdb.tasks_task = $sdb.task"
     if [[ -n $REMOTE_DB_MS ]]; then
       echo "# database: both servers through netdelay.py, $REMOTE_DB_MS ms each way ($(round_trip "$pdb"))"
@@ -365,26 +377,26 @@ import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 na, nb = sys.argv[2], sys.argv[3]
 print(f"CPU ms per request (median over rounds; server = its own processes, pg = all of PostgreSQL)")
-print(f"{'scenario':<9} {na + ' srv':>12} {nb + ' srv':>12} {'B/A':>6}   {na + ' pg':>10} {nb + ' pg':>10}")
+print(f"{'scenario':<13} {na + ' srv':>12} {nb + ' srv':>12} {'B/A':>6}   {na + ' pg':>10} {nb + ' pg':>10}")
 for s in dict.fromkeys(r["scenario"] for r in rows):
     def ms(side, key):
         v = [float(r[key]) * 10 / float(r["rps"]) for r in rows
              if r["side"] == side and r["scenario"] == s and float(r["rps"]) > 0]
         return statistics.median(v) if v else float("nan")
     a, b = ms("A", "srvcpu"), ms("B", "srvcpu")
-    print(f"{s:<9} {a:>12.2f} {b:>12.2f} {b / a if a else float('nan'):>6.2f}   "
+    print(f"{s:<13} {a:>12.2f} {b:>12.2f} {b / a if a else float('nan'):>6.2f}   "
           f"{ms('A', 'pgcpu'):>10.2f} {ms('B', 'pgcpu'):>10.2f}")
 PY
 }
 
-# The shared harness with one extra scenario (list1000), without writing to shared/:
-# a folder of links to it, so compare.sh finds lua/list1000.lua beside the others.
+# The shared harness with this project's extra scenarios (bench/lua: list1000,
+# list_filtered, hot_client), without writing to shared/: a folder of links to it, so
+# compare.sh finds them beside the others.
 overlay_harness() {
   local dir="$BENCH_OUT/data/harness" f
   rm -rf "$dir"; mkdir -p "$dir/lua"
   for f in "$HARNESS"/*.sh; do ln -s "$f" "$dir/"; done
-  for f in "$HARNESS"/lua/*.lua; do ln -s "$f" "$dir/lua/"; done
-  ln -s "$HERE/lua/list1000.lua" "$dir/lua/list1000.lua"
+  for f in "$HARNESS"/lua/*.lua "$HERE"/lua/*.lua; do ln -sf "$f" "$dir/lua/"; done
   echo "$dir"
 }
 
@@ -421,7 +433,7 @@ PY
 if ((RUN_SMALL)); then
   say "1,000 users x 100 tasks"
   prepare bench_project bench_seed 100000 --users 1000 --tasks 100
-  run_compare bench_project bench_seed main
+  run_compare bench_project bench_seed main "$(overlay_harness)"
 fi
 
 if ((RUN_LARGE)); then
