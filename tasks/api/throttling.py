@@ -3,7 +3,8 @@ cache that holds the counters is down.
 
 Each client (a principal, or an anonymous caller's address) has one counter per scope and
 window of the rate's period (a minute for "6000/min"), incremented atomically by the
-cache (Redis's INCR when REDIS_URL is set, so every process counts into the same one).
+cache (with REDIS_URL set, Redis's INCR in one round trip, config.redis_cache, so every
+process counts into the same one).
 A request costs the same whatever the rate and however busy the client: DRF's
 SimpleRateThrottle instead keeps every request's timestamp in one pickled list per client,
 read and rewritten whole on each request, and answers 429 without `Retry-After` once that
@@ -76,11 +77,10 @@ class GuardedCache:
     def __init__(self, cache) -> None:
         self.cache = cache
 
-    def add(self, *args, **kwargs):
-        return self._call(self.cache.add, *args, **kwargs)
-
-    def incr(self, *args, **kwargs):
-        return self._call(self.cache.incr, *args, **kwargs)
+    def incr_counter(self, key: str, timeout: int) -> int:
+        """Add one to the counter at `key` and return it; a missing counter starts from 0
+        and expires `timeout` seconds later."""
+        return self._call(increment, self.cache, key, timeout)
 
     @staticmethod
     def _call(method, *args, **kwargs):
@@ -91,12 +91,26 @@ class GuardedCache:
         except CACHE_UNREACHABLE:
             breaker.failed()
             raise
-        except ValueError:
-            # incr() of a key the cache does not hold: it answered.
-            breaker.succeeded()
-            raise
         breaker.succeeded()
         return result
+
+
+def increment(cache, key: str, timeout: int) -> int:
+    """The counter at `key` plus one: in one round trip on the project's Redis cache
+    (config.redis_cache); elsewhere (the local-memory cache, without REDIS_URL) with
+    Django's add and incr, each atomic."""
+    if counter := getattr(cache, "incr_counter", None):
+        return counter(key, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        pass  # the counter's first request
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)  # another thread's request added it first
+    except ValueError:
+        return 1  # and it expired at once: a window long past, counted nowhere
 
 
 class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
@@ -115,22 +129,9 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
             return True
         window = int(self.timer() // self.duration)
         self.window_ends_at = (window + 1) * self.duration
-        if self.count_request(f"{key}_{window}") > self.num_requests:
+        if increment(self.cache, f"{key}_{window}", 2 * self.duration) > self.num_requests:
             return self.throttle_failure()
         return True
-
-    def count_request(self, key: str) -> int:
-        """This request's number in its window, counted atomically across processes."""
-        try:
-            return self.cache.incr(key)
-        except ValueError:
-            pass  # the client's first request in this window
-        if self.cache.add(key, 1, 2 * self.duration):
-            return 1
-        try:
-            return self.cache.incr(key)  # another process's request added it first
-        except ValueError:
-            return 1  # and it expired at once: a window long past, counted nowhere
 
     def wait(self) -> int:
         """Seconds until the window ends, when the budget is whole again (Retry-After)."""
