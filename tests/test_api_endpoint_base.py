@@ -260,3 +260,35 @@ def test_an_action_with_its_own_policies_gets_its_own_instances():
 
     assert plain.get_permissions() != own.get_permissions()
     assert own.get_permissions() == ()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "allow"),
+    [
+        ("", "GET, POST, HEAD, OPTIONS"),
+        ("/TASK", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+        ("/TASK/complete", "GET, PATCH, HEAD, OPTIONS"),
+    ],
+    ids=["list", "detail", "complete"],
+)
+def test_each_route_says_its_own_methods(alice, alice_client, make_task, suffix, allow):
+    task = make_task(alice)
+    url = tasks_url() + suffix.replace("TASK", str(task.pk))
+
+    # Twice: the second answer comes from the headers worked out for the first.
+    responses = [alice_client.get(url), alice_client.get(url)]
+
+    for response in responses:
+        assert response.status_code == HTTPStatus.OK
+        assert response["Allow"] == allow
+        assert response["Vary"].split(", ").count("Accept") == 1
+        assert response.renderer_context["view"].allowed_methods == allow.split(", ")
+
+
+def test_the_task_serializer_states_the_validators_drf_would_derive():
+    from tasks.api.serializers import TaskSerializer
+
+    serializer = TaskSerializer()
+
+    assert serializer.get_validators() == []
+    assert serializer.get_unique_together_validators() + serializer.get_unique_for_date_validators() == []

@@ -37,6 +37,10 @@ JSON_ACCEPTS = frozenset({None, "*/*", "application/json"})
 JSON_MEDIA_TYPE = "application/json"
 
 
+# (view class, its route's methods) -> DRF's default response headers.
+_default_headers: dict[tuple, dict[str, str]] = {}
+
+
 @cache
 def shared_instances(classes: tuple[type, ...]) -> tuple:
     """One instance of each class, made on first use and shared by every request that
@@ -69,6 +73,16 @@ class ApiEndpoint(APIView):
         ):
             return shared_instances((renderer_classes[0],))[0], JSON_MEDIA_TYPE
         return super().perform_content_negotiation(request, force)
+
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # DRF's (Allow, and Vary: Accept when there is a choice of renderers), which depend
+        # only on the class and the route's methods: worked out once for each.
+        key = (type(self), tuple(getattr(self, "action_map", ())))
+        headers = _default_headers.get(key)
+        if headers is None:
+            headers = _default_headers[key] = super().default_response_headers
+        return dict(headers)
 
     def get_authenticators(self):
         return shared_instances(tuple(self.authentication_classes))
