@@ -22,11 +22,10 @@ from django.http import StreamingHttpResponse
 from rest_framework import renderers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from events import api_docs, stream
 from events.feed import events_after, latest_id
-from tasks.api.viewsets import OwnerScopedMixin
+from tasks.api.base import OwnerScopedEndpoint
 
 LAST_EVENT_ID_MAX_DIGITS = 19  # a bigint
 # Set in the WSGI environ by config.wsgi_over_rsgi (the `web:` process), which sends a
@@ -42,7 +41,7 @@ class EventStreamRenderer(renderers.BaseRenderer):
         raise NotImplementedError("The stream is never rendered; refusals are JSON.")
 
 
-class EventStreamView(OwnerScopedMixin, APIView):
+class EventStreamView(OwnerScopedEndpoint):
     """The caller's task events, live."""
 
     renderer_classes = [renderers.JSONRenderer, EventStreamRenderer]

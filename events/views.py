@@ -20,14 +20,14 @@ from events.serializers import (
 )
 from events.webhooks import new_secret
 from tasks.api import idempotency
-from tasks.api.viewsets import OwnerScopedMixin
+from tasks.api.base import OwnerScopedEndpoint
 
 DELIVERIES_SHOWN = 100
 
 
 @api_docs.webhook_viewset
 class WebhookViewSet(
-    OwnerScopedMixin,
+    OwnerScopedEndpoint,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from tasks.api import api_docs, idempotency, preconditions, task_json
+from tasks.api.base import OwnerScopedEndpoint
 from tasks.api.filters import TaskFilter, list_arguments
 from tasks.api.pagination import KeysetPagination
-from tasks.api.parameter_bounds import BoundedQueryMixin
 from tasks.api.serializers import (
     ClearCompletedSerializer,
     CompletionSerializer,
@@ -21,26 +19,12 @@ from tasks.api.serializers import (
     TagCountSerializer,
     TaskSerializer,
 )
-from tasks.data.store import TaskStore
 from tasks.data.sync import delta_since
-from tasks.identity.permissions import IsPathOwner
-from tasks.identity.principal import principal_id
 from tasks.models import Tag, Task
 
 
-class OwnerScopedMixin(BoundedQueryMixin):
-    """Views under `/api/{user_id}/`: only the owner gets in, and sees only their own rows,
-    asking with a query string within its bounds."""
-
-    permission_classes = [IsAuthenticated, IsPathOwner]
-
-    @property
-    def owner_id(self) -> str:
-        return principal_id(self.request.user)
-
-
 @api_docs.task_viewset
-class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
+class TaskViewSet(OwnerScopedEndpoint, viewsets.ModelViewSet):
     """A user's tasks."""
 
     serializer_class = TaskSerializer
@@ -48,11 +32,6 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
     json_options = task_json.RENDER_OPTIONS  # task_fields' datetimes and UUIDs
     pagination_class = KeysetPagination
     lookup_url_kwarg = "task_id"
-
-    @cached_property
-    def store(self) -> TaskStore:
-        # Every read and write of the caller's tasks below goes through it.
-        return TaskStore(self.owner_id)
 
     def get_queryset(self) -> QuerySet[Task]:
         return self.store.tasks()
@@ -197,7 +176,7 @@ class TaskViewSet(OwnerScopedMixin, viewsets.ModelViewSet):
 
 
 @api_docs.tag_list
-class TagListView(OwnerScopedMixin, mixins.ListModelMixin, generics.GenericAPIView):
+class TagListView(OwnerScopedEndpoint, mixins.ListModelMixin, generics.GenericAPIView):
     """A user's tags, each with how many of their tasks carry it."""
 
     serializer_class = TagCountSerializer
@@ -205,7 +184,7 @@ class TagListView(OwnerScopedMixin, mixins.ListModelMixin, generics.GenericAPIVi
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Tag]:
-        return TaskStore(self.owner_id).tags_with_counts()
+        return self.store.tags_with_counts()
 
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)

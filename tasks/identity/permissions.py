@@ -2,8 +2,6 @@
 
 from rest_framework.permissions import BasePermission
 
-from tasks.identity.principal import principal_id
-
 ME = "me"
 
 
@@ -14,9 +12,13 @@ def names_the_caller(user_id: str | None, caller_id: str) -> bool:
 
 
 class IsPathOwner(BasePermission):
-    """The `user_id` in the path must be the caller's own (or the alias `me`)."""
+    """The `user_id` in the path must be the caller's own (or the alias `me`).
+
+    The caller is the view's `owner_id`, resolved once per request after authentication
+    (tasks.api.base.ApiEndpoint, the base of every API view)."""
 
     message = "You may only access your own tasks."
 
     def has_permission(self, request, view) -> bool:
-        return names_the_caller(view.kwargs.get("user_id"), principal_id(request.user))
+        caller = getattr(view, "owner_id", None)
+        return caller is not None and names_the_caller(view.kwargs.get("user_id"), caller)

@@ -9,10 +9,9 @@ from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.views import APIView
 
+from tasks.api.base import ApiEndpoint
 from tasks.api.json_depth import TooDeeplyNested, check_body_depth
-from tasks.identity.principal import principal_id
 from tasks.mcp import transport
 from tasks.mcp.oauth_metadata import McpBearerAuthentication
 from tasks.mcp.tools import CALLER, server
@@ -22,7 +21,7 @@ INVALID_REQUEST = -32600
 
 
 @extend_schema(exclude=True)  # JSON-RPC, described by the MCP handshake (tools/list), not by OpenAPI
-class McpView(APIView):
+class McpView(ApiEndpoint):
     """MCP over Streamable HTTP, stateless: each POST carries one JSON-RPC message.
 
     DRF authenticates the bearer token (a missing or bad one is a 401 with
@@ -57,7 +56,7 @@ class McpView(APIView):
             check_body_depth(self.http_request.body)
         except TooDeeplyNested as exc:
             return parse_error(str(exc))
-        token = CALLER.set(principal_id(request.user))
+        token = CALLER.set(self.owner_id)
         try:
             return transport.serve(server, self.http_request)
         finally:
