@@ -169,3 +169,11 @@ def test_the_browsable_api_still_renders_for_a_session(alice):
     assert response["Content-Type"].startswith("text/html")
     assert response["X-Frame-Options"] == "DENY"
     assert 'name="csrfmiddlewaretoken"' in response.content.decode()
+
+
+def test_a_bearer_call_that_asks_for_html_still_gets_the_browsable_page(alice_client):
+    response = alice_client.get(tasks_url(), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"].startswith("text/html")
+    assert "alice" in response.content.decode()
