@@ -90,14 +90,20 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Checks the Host against ALLOWED_HOSTS (a 400 otherwise), for every request.
     "config.middleware.append_slash.CommonMiddlewareOutsideApi",
+    # From here to BrowserOnlyEnd: what only a browser needs. API calls with a bearer
+    # token go past it (config.middleware.browser_only); the admin, /api-auth/, the
+    # browsable API and session-authenticated calls go through it.
+    "config.middleware.browser_only.BrowserOnlyStart",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers a locked-out sign-in (tasks.identity.login_lockout) with a 429; last, as axes asks.
     "axes.middleware.AxesMiddleware",
+    "config.middleware.browser_only.BrowserOnlyEnd",
 ]
 
 # --- Metrics for operators (config.metrics): off unless METRICS_TOKEN is set ------------

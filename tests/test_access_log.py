@@ -59,3 +59,38 @@ def test_access_log_off(alice_client, caplog, settings):
         alice_client.get(tasks_url())
 
     assert access_lines(caplog) == []
+
+
+def test_the_line_keeps_its_keys_order_and_values(alice_client, caplog):
+    with caplog.at_level(logging.INFO, logger="tasks.access"):
+        alice_client.get(tasks_url(), HTTP_X_REQUEST_ID="trace-7")
+
+    [record] = [r for r in caplog.records if r.name == "tasks.access"]
+    formatter = JsonLogFormatter()
+    line = json.loads(formatter.format(record))
+    assert list(line) == [
+        "time",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "principal",
+    ]
+    assert line["time"] == formatter.formatTime(record, "%Y-%m-%dT%H:%M:%S%z")
+    assert [line["level"], line["logger"]] == ["INFO", "tasks.access"]
+    assert line["message"] == "GET /api/me/tasks 200"
+    assert line["request_id"] == "trace-7"
+
+
+def test_values_orjson_refuses_still_make_a_line():
+    record = logging.makeLogRecord(
+        {"msg": "odd", "fields": {"when": HTTPStatus.OK, "big": 2**70, "path": "/api/tâches"}}
+    )
+
+    line = json.loads(JsonLogFormatter().format(record))
+
+    assert (line["when"], line["big"], line["path"]) == (200, 2**70, "/api/tâches")

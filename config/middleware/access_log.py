@@ -26,24 +26,32 @@ class AccessLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        if settings.ACCESS_LOG:
+        if settings.ACCESS_LOG and logger.isEnabledFor(logging.INFO):
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            logger.info(
+            method, path, status = request.method, request.path, response.status_code
+            # The record made directly: logger.info() would first walk the stack to find
+            # its caller, which is always this method.
+            record = logger.makeRecord(
+                logger.name,
+                logging.INFO,
+                __file__,
+                0,
                 "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
+                (method, path, status),
+                None,
+                func="__call__",
                 extra={
                     "fields": {
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
+                        "method": method,
+                        "path": path,
+                        "status": status,
                         "duration_ms": duration_ms,
                         "request_id": getattr(request, "request_id", None),
                         "principal": _principal(request),
                     }
                 },
             )
+            logger.handle(record)
         return response
 
 
