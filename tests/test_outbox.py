@@ -8,7 +8,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from events.feed import events_after
 from events.models import Event
@@ -146,3 +146,17 @@ def test_a_reader_resumes_after_the_last_id_it_saw():
     later = events_after(CAROL_ID, seen[-1]["id"])
 
     assert [event["task"]["title"] for event in later] == ["Second"]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the trigger names a PostgreSQL sequence")
+def test_event_ids_come_from_the_event_tables_own_sequence():
+    """The trigger names the sequence it was installed with (events.outbox_sql.install)."""
+    TaskStore(CAROL_ID).create(title="Numbered")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM " + connection.ops.quote_name("events_event_id_seq"))
+        (last,) = cursor.fetchone()
+        cursor.execute("SELECT pg_get_serial_sequence('events_event', 'id')")
+        (sequence,) = cursor.fetchone()
+
+    assert sequence == "public.events_event_id_seq"
+    assert Event.objects.get().id == last
