@@ -137,18 +137,22 @@ def cleanup(database_url: str) -> None:
 # --- the stream client (a process of its own: `--client`) ---------------------------
 
 
-async def hold_stream(port: int, user: str, auth: str, received: list, opened: list) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        (
-            f"GET /api/{user}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {auth}\r\n"
-            "Accept: text/event-stream\r\n\r\n"
-        ).encode()
-    )
-    await writer.drain()
-    status = await reader.readline()
-    if b" 200 " not in status:
-        raise SystemExit(f"stream refused: {status!r}")
+async def hold_stream(port: int, user: str, auth: str, received: list, opened: list, refused: list) -> None:
+    while True:  # a refused stream tries again, as EventSource does
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            (
+                f"GET /api/{user}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {auth}\r\n"
+                "Accept: text/event-stream\r\n\r\n"
+            ).encode()
+        )
+        await writer.drain()
+        status = await reader.readline()
+        if b" 200 " in status:
+            break
+        writer.close()
+        refused.append(status)
+        await asyncio.sleep(1)
     opened.append(1)
     # Only the arrival is taken here (the client shares the box's cores with the servers):
     # the events are parsed after the run.
@@ -179,16 +183,19 @@ async def client(port: int, users: list[str], count: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     streams: list[list] = [[] for _ in range(count)]
     opened: list = []
+    refused: list = []
     auth = {user: token(user) for user in users}
     tasks = []
     for n in range(count):
         user = users[n % len(users)]
-        tasks.append(asyncio.create_task(hold_stream(port, user, auth[user], streams[n], opened)))
+        tasks.append(asyncio.create_task(hold_stream(port, user, auth[user], streams[n], opened, refused)))
         if n % 100 == 99:
             await asyncio.sleep(0.05)
     while len(opened) < count:
         await asyncio.sleep(0.1)
     print("open", flush=True)
+    if refused:
+        print(f"{len(refused)} stream openings refused and retried, e.g. {refused[0]!r}", file=sys.stderr)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
@@ -280,7 +287,10 @@ def main() -> None:
     finally:
         for process in (web, stream):
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def run(arm, round_, args, web, stream, web_port, stream_port, work, lua, database_url) -> dict:

@@ -100,8 +100,12 @@ class _Hub:
             worker.cancel()
         self.loop = loop
         self.to_read = asyncio.Event()
-        self.pool = AsyncConnectionPool(
-            conninfo(), min_size=1, max_size=settings.EVENT_STREAM_DB_CONNECTIONS, open=False
+        self.pool = AsyncConnectionPool(  # autocommit: a read is one round trip, no BEGIN/COMMIT
+            conninfo(),
+            kwargs={"autocommit": True},
+            min_size=1,
+            max_size=settings.EVENT_STREAM_DB_CONNECTIONS,
+            open=False,
         )
         await self.pool.open()
         self.workers = [loop.create_task(work()) for work in (self._listen, self._read, self._beat)]
