@@ -25,6 +25,7 @@ pytestmark = [
 ]
 
 IVY = "idp|ivy"
+JO = "idp|jo"
 
 
 def procfile_command(name: str) -> str:
@@ -35,10 +36,10 @@ def procfile_command(name: str) -> str:
 
 
 @pytest.fixture
-def stream_server():
+def stream_server(request):
     port = free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed after the server stops
-    env = server_env(STREAM_PORT=str(port), EVENT_STREAM_HEARTBEAT="15")
+    env = server_env(STREAM_PORT=str(port), EVENT_STREAM_HEARTBEAT=getattr(request, "param", "15"))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     process = subprocess.Popen(
         ["bash", "-c", procfile_command("stream")],
@@ -110,3 +111,53 @@ def test_the_stream_process_refuses_strangers(stream_server):
     response = requests.get(stream_server + "/api/me/events", timeout=10)
 
     assert response.status_code == 401
+
+
+def test_each_stream_gets_its_users_events_from_where_it_stands(stream_server, external_token):
+    """Streams of one user at different points, and a stream of another user, open at
+    once on one process: each gets exactly its user's events above its own last id."""
+    ivy = {"Authorization": f"Bearer {external_token(IVY)}", "Accept": "text/event-stream"}
+    jo = {"Authorization": f"Bearer {external_token(JO)}", "Accept": "text/event-stream"}
+    ivy_tasks, jo_tasks = TaskStore(IVY), TaskStore(JO)
+    earlier = ivy_tasks.create(title="Earlier")
+    with requests.get(stream_server + "/api/me/events", headers=ivy, stream=True, timeout=30) as first:
+        ivy_tasks.update(earlier.pk, title="Earlier, renamed")
+        (renamed,) = read_events(first.iter_lines(decode_unicode=True), 1)
+    resumed = {**ivy, "Last-Event-ID": str(int(renamed["id"]) - 1)}
+
+    with (
+        requests.get(stream_server + "/api/me/events", headers=ivy, stream=True, timeout=30) as fresh,
+        requests.get(stream_server + "/api/me/events", headers=resumed, stream=True, timeout=30) as behind,
+        requests.get(stream_server + "/api/me/events", headers=jo, stream=True, timeout=30) as other,
+    ):
+        fresh_lines, behind_lines = (
+            fresh.iter_lines(decode_unicode=True),
+            behind.iter_lines(decode_unicode=True),
+        )
+        other_lines = other.iter_lines(decode_unicode=True)
+        task = ivy_tasks.create(title="For both of ivy's")
+        jo_tasks.create(title="For jo")
+        ivy_tasks.set_completion(task.pk, True)
+        jo_tasks.create(title="Jo again")
+
+        to_fresh = read_events(fresh_lines, 2)
+        to_behind = read_events(behind_lines, 3)
+        to_jo = read_events(other_lines, 2)
+
+    assert [event["data"]["task"]["title"] for event in to_fresh] == ["For both of ivy's"] * 2
+    assert [event["event"] for event in to_fresh] == ["task.created", "task.completed"]
+    assert [event["id"] for event in to_behind] == [renamed["id"]] + [event["id"] for event in to_fresh]
+    assert [event["data"]["task"]["title"] for event in to_jo] == ["For jo", "Jo again"]
+    assert {event["data"]["user_id"] for event in to_jo} == {JO}
+
+
+@pytest.mark.parametrize("stream_server", ["0.2"], indirect=True)
+def test_quiet_streams_get_heartbeats(stream_server, external_token):
+    headers = {"Authorization": f"Bearer {external_token(IVY)}", "Accept": "text/event-stream"}
+    with (
+        requests.get(stream_server + "/api/me/events", headers=headers, stream=True, timeout=30) as one,
+        requests.get(stream_server + "/api/me/events", headers=headers, stream=True, timeout=30) as two,
+    ):
+        for live in (one, two):
+            lines = live.iter_lines(decode_unicode=True)
+            assert next(line for line in lines if line.startswith(":")) == ": keep-alive"
