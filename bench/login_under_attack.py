@@ -253,9 +253,9 @@ def prepare(checkout: Path, env: dict) -> None:
     )
 
 
-def one_round(checkout: Path, args) -> dict:
+def one_round(checkout: Path, own_env: dict[str, str], args) -> dict:
     port = free_port()
-    env = server_env(args.database_url, port, dict(kv.split("=", 1) for kv in args.env))
+    env = server_env(args.database_url, port, {**dict(kv.split("=", 1) for kv in args.env), **own_env})
     prepare(checkout, env)
     env["PATH"] = f"{checkout / '.venv/bin'}{os.pathsep}{env['PATH']}"
     process = subprocess.Popen(
@@ -300,14 +300,16 @@ def main() -> None:
     for round_number in range(args.rounds):
         for checkout in args.checkout:
             print(f"round {round_number + 1}: {checkout}", flush=True)
-            result = one_round(Path(checkout).resolve(), args)
+            path, _, own = checkout.partition("::")
+            own_env = dict(kv.split("=", 1) for kv in own.split(",") if kv)
+            result = one_round(Path(path).resolve(), own_env, args)
             for kind, phase in result.items():
                 slot = merged.setdefault((checkout, kind), {})
                 for key, value in phase.items():
                     slot[key] = slot.get(key, type(value)()) + value
     print()
     print(
-        f"{'checkout':<24} {'attack':<6} {'API p50/p99 ms':>16} {'API statuses':<22} "
+        f"{'checkout':<40} {'attack':<6} {'API p50/p99 ms':>16} {'API statuses':<22} "
         f"{'sign-in p50/p99 ms':>19} {'sign-in statuses':<26} {'attackers / bursts'}"
     )
     for (checkout, kind), phase in merged.items():
@@ -317,7 +319,7 @@ def main() -> None:
         )
         other = dict(phase["attack_counts"] or phase["burst_counts"])
         print(
-            f"{checkout[-24:]:<24} {kind:<6} {api:>16} {str(dict(phase['api_counts'])):<22} "
+            f"{checkout[-40:]:<40} {kind:<6} {api:>16} {str(dict(phase['api_counts'])):<22} "
             f"{sign:>19} {str(dict(phase['sign_in_counts'])):<26} {other}"
         )
 
