@@ -94,6 +94,17 @@ def reset_lanes() -> None:
         _lanes.clear()
 
 
+def _settings_changed(*, setting: str, **kwargs) -> None:
+    if setting.startswith("SIGN_IN_"):
+        reset_lanes()
+
+
+def connect_signals() -> None:
+    from django.test.signals import setting_changed
+
+    setting_changed.connect(_settings_changed, dispatch_uid="tasks.identity.sign_in_turns")
+
+
 def _known_key(username: str, address: str) -> str:
     digest = hashlib.sha256(f"{username}\x00{address}".encode()).hexdigest()
     return f"sign-in-known:{digest}"
