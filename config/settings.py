@@ -234,12 +234,12 @@ AUTHENTICATION_BACKENDS = [
     "tasks.identity.sign_in_turns.TurnTakingModelBackend",
 ]
 # Password checks (PBKDF2, ~0.3 s of CPU each) per server process: SIGN_IN_HASHES_AT_ONCE run,
-# SIGN_IN_QUEUE more wait up to SIGN_IN_WAIT_SECONDS for a turn; beyond that, a 429 with
-# Retry-After before hashing. A username that signed in from an address before has a lane
-# of its own, bounded alike.
+# the others wait up to SIGN_IN_WAIT_SECONDS for a turn, then a 429 with Retry-After before
+# hashing; during a flood (a sign-in refused lately) only SIGN_IN_QUEUE may wait. A username
+# that signed in from an address before has a lane of its own, bounded alike.
 SIGN_IN_HASHES_AT_ONCE = int(os.environ.get("SIGN_IN_HASHES_AT_ONCE", "1"))
 SIGN_IN_QUEUE = int(os.environ.get("SIGN_IN_QUEUE", "2"))
-SIGN_IN_WAIT_SECONDS = float(os.environ.get("SIGN_IN_WAIT_SECONDS", "2"))
+SIGN_IN_WAIT_SECONDS = float(os.environ.get("SIGN_IN_WAIT_SECONDS", "3"))
 # Django's hashers, its PBKDF2 (same cost and format) run on threads of this nice value
 # (tasks.identity.password_hashing), so that the API's requests get the CPU first; 0: off.
 SIGN_IN_HASH_NICE = int(os.environ.get("SIGN_IN_HASH_NICE", "10"))

@@ -56,9 +56,8 @@ def sign_in(client, username: str, password: str, address: str = "198.51.100.1")
 
 def queued(turns: Turns, count: int) -> None:
     """Wait (bounded) until `count` sign-ins are inside `turns`, hashing or waiting."""
-    admitted = turns._admitted
     for _ in range(int(SETTLE / 0.001)):
-        if admitted._initial_value - admitted._value >= count:
+        if turns.inside() >= count:
             return
         time.sleep(0.001)
     raise AssertionError("the sign-ins never queued")
@@ -116,28 +115,53 @@ def test_two_sign_ins_at_the_same_moment_both_succeed(settings, monkeypatch, ali
     assert users == {"first": alice, "second": alice}
 
 
-def test_a_sign_in_beyond_the_queue_is_refused_at_once():
-    turns = Turns(at_once=1, waiting=1)
+def three_at_once(turns: Turns) -> dict[str, str]:
+    """A sign-in hashing, one waiting (the room to wait is full), then a third: what each
+    got, once all are done."""
+    outcomes: dict[str, str] = {}
     hashing, finish = threading.Event(), threading.Event()
 
-    def hold() -> None:
-        with turns.turn(wait_seconds=SETTLE):
-            hashing.set()
-            finish.wait(SETTLE)
+    def attempt(name: str) -> None:
+        try:
+            with turns.turn(wait_seconds=SETTLE):
+                hashing.set()
+                finish.wait(SETTLE)
+            outcomes[name] = "signed in"
+        except SignInBusy:
+            outcomes[name] = "refused"
 
-    holders = [threading.Thread(target=hold) for _ in range(2)]
-    for holder in holders:
-        holder.start()
+    first = threading.Thread(target=attempt, args=("first",))
+    first.start()
     assert hashing.wait(SETTLE)
+    second = threading.Thread(target=attempt, args=("second",))
+    second.start()
     queued(turns, 2)
-
-    with pytest.raises(SignInBusy), turns.turn(wait_seconds=SETTLE):
-        pass
+    third = threading.Thread(target=attempt, args=("third",))
+    third.start()
+    for _ in range(int(SETTLE / 0.001)):  # the third is refused or waits
+        if "third" in outcomes or turns.inside() == 3:
+            break
+        time.sleep(0.001)
     finish.set()
-    for holder in holders:
-        holder.join(SETTLE)
-    with turns.turn(wait_seconds=0):
-        pass  # every turn is back
+    for thread in (first, second, third):
+        thread.join(SETTLE)
+    return outcomes
+
+
+def test_sign_ins_beyond_the_queue_also_wait_while_no_flood_is_on():
+    assert three_at_once(Turns(at_once=1, waiting=1)) == {
+        "first": "signed in",
+        "second": "signed in",
+        "third": "signed in",
+    }
+
+
+def test_during_a_flood_a_sign_in_beyond_the_queue_is_refused_at_once():
+    turns = Turns(at_once=1, waiting=1)
+    with turns.turn(wait_seconds=0), pytest.raises(SignInBusy), turns.turn(wait_seconds=0):
+        pass  # a wait that ran out: a flood is on
+
+    assert three_at_once(turns) == {"first": "signed in", "second": "signed in", "third": "refused"}
 
 
 def test_a_sign_in_whose_wait_runs_out_is_refused():

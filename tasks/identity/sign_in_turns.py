@@ -3,11 +3,12 @@
 A password check is PBKDF2 (about a third of a second of CPU at Django's cost), and
 hashlib runs it with the GIL released: while one hash runs, the process's other threads
 go on serving. What must be bounded is how many run at once. Each process lets
-`SIGN_IN_HASHES_AT_ONCE` checks run, and `SIGN_IN_QUEUE` more wait for a turn (for at
-most `SIGN_IN_WAIT_SECONDS`); any sign-in beyond that, or one whose wait ran out, is a
-429 with `Retry-After` before its password is hashed. So a few sign-ins at the same
-moment simply queue, a flood of them is refused cheaply, and most of a process's threads
-stay free for the API.
+`SIGN_IN_HASHES_AT_ONCE` checks run, and others wait for a turn for at most
+`SIGN_IN_WAIT_SECONDS`; a sign-in whose wait ran out is a 429 with `Retry-After` before
+its password is hashed. From then on, for CALM_SECONDS after the last refusal (a flood
+is on), only `SIGN_IN_QUEUE` may wait and any more are refused at once. So sign-ins at
+the same moment simply queue, a flood is refused cheaply, and most of a process's
+threads stay free for the API.
 
 A username that signed in from an address before (remembered in the cache for
 `KNOWN_SIGN_IN_DAYS`) takes its turn in a lane of its own, so that a flood of guesses
@@ -21,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -39,6 +42,8 @@ logger = logging.getLogger(__name__)
 # Seconds a refused sign-in is told to wait: a turn frees in about one hash.
 RETRY_AFTER_SECONDS = 1
 KNOWN_SIGN_IN_DAYS = 30
+# How long after a refused sign-in a lane keeps to SIGN_IN_QUEUE (a flood is on).
+CALM_SECONDS = 10.0
 
 
 class SignInBusy(Throttled):
@@ -53,27 +58,48 @@ class SignInBusy(Throttled):
 
 
 class Turns:
-    """`at_once` turns to hash and room for `waiting` more to wait, in this process."""
+    """`at_once` turns to hash and room for `waiting` more to wait, in this process.
+
+    The room to wait is a bound for a flood: while none came lately (no sign-in refused
+    for CALM_SECONDS), a sign-in that finds it full waits all the same, so that a burst
+    of honest sign-ins is never refused (the process's threads bound it then, and
+    SIGN_IN_WAIT_SECONDS the wait)."""
 
     def __init__(self, *, at_once: int, waiting: int) -> None:
         self._hashing = threading.BoundedSemaphore(at_once)
-        self._admitted = threading.BoundedSemaphore(at_once + waiting)
+        self._room = at_once + waiting
+        self._inside = 0
+        self._lock = threading.Lock()
+        self._last_refusal = -math.inf
+
+    def _refused(self) -> SignInBusy:
+        self._last_refusal = time.monotonic()
+        return SignInBusy()
 
     @contextmanager
     def turn(self, *, wait_seconds: float):
-        """Hold a turn for the block; SignInBusy if none is free within `wait_seconds`
-        or if the queue is already full (then at once)."""
-        if not self._admitted.acquire(blocking=False):
-            raise SignInBusy
+        """Hold a turn for the block; SignInBusy if none is free within `wait_seconds`,
+        or at once if the room to wait is full while a flood is on."""
+        with self._lock:
+            calm = time.monotonic() - self._last_refusal > CALM_SECONDS
+            if self._inside >= self._room and not calm:
+                raise self._refused()
+            self._inside += 1
         try:
             if not self._hashing.acquire(timeout=wait_seconds):
-                raise SignInBusy
+                with self._lock:
+                    raise self._refused()
             try:
                 yield
             finally:
                 self._hashing.release()
         finally:
-            self._admitted.release()
+            with self._lock:
+                self._inside -= 1
+
+    def inside(self) -> int:
+        """Sign-ins hashing or waiting now."""
+        return self._inside
 
 
 _lanes: dict[str, Turns] = {}
