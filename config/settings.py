@@ -234,9 +234,9 @@ AUTHENTICATION_BACKENDS = [
     "tasks.identity.sign_in_turns.TurnTakingModelBackend",
 ]
 # Password checks (PBKDF2, ~0.3 s of CPU each) per server process: SIGN_IN_HASHES_AT_ONCE run,
-# the others wait up to SIGN_IN_WAIT_SECONDS for a turn, then a 429 with Retry-After before
-# hashing; during a flood (a sign-in refused lately) only SIGN_IN_QUEUE may wait. A username
-# that signed in from an address before has a lane of its own, bounded alike.
+# SIGN_IN_QUEUE more wait up to SIGN_IN_WAIT_SECONDS for a turn (one more with no flood
+# lately); any other, or a wait that ran out, is a 429 with Retry-After before hashing. A
+# username that signed in from an address before has a lane of its own, bounded alike.
 SIGN_IN_HASHES_AT_ONCE = int(os.environ.get("SIGN_IN_HASHES_AT_ONCE", "1"))
 SIGN_IN_QUEUE = int(os.environ.get("SIGN_IN_QUEUE", "2"))
 SIGN_IN_WAIT_SECONDS = float(os.environ.get("SIGN_IN_WAIT_SECONDS", "3"))

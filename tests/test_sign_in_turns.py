@@ -148,12 +148,12 @@ def three_at_once(turns: Turns) -> dict[str, str]:
     return outcomes
 
 
-def test_sign_ins_beyond_the_queue_also_wait_while_no_flood_is_on():
-    assert three_at_once(Turns(at_once=1, waiting=1)) == {
-        "first": "signed in",
-        "second": "signed in",
-        "third": "signed in",
-    }
+def test_a_sign_in_beyond_the_queue_also_waits_while_no_flood_is_on():
+    turns = Turns(at_once=1, waiting=1)
+
+    assert three_at_once(turns) == {"first": "signed in", "second": "signed in", "third": "signed in"}
+    # Then a flood may be starting: for a while the queue is kept to.
+    assert three_at_once(turns)["third"] == "refused"
 
 
 def test_during_a_flood_a_sign_in_beyond_the_queue_is_refused_at_once():

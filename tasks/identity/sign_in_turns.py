@@ -3,10 +3,10 @@
 A password check is PBKDF2 (about a third of a second of CPU at Django's cost), and
 hashlib runs it with the GIL released: while one hash runs, the process's other threads
 go on serving. What must be bounded is how many run at once. Each process lets
-`SIGN_IN_HASHES_AT_ONCE` checks run, and others wait for a turn for at most
-`SIGN_IN_WAIT_SECONDS`; a sign-in whose wait ran out is a 429 with `Retry-After` before
-its password is hashed. From then on, for CALM_SECONDS after the last refusal (a flood
-is on), only `SIGN_IN_QUEUE` may wait and any more are refused at once. So sign-ins at
+`SIGN_IN_HASHES_AT_ONCE` checks run, and `SIGN_IN_QUEUE` more wait for a turn for at
+most `SIGN_IN_WAIT_SECONDS`; a sign-in whose wait ran out is a 429 with `Retry-After`
+before its password is hashed. With no flood lately, one sign-in beyond the queue waits
+too; then, for CALM_SECONDS, any sign-in beyond the queue is refused at once. So sign-ins at
 the same moment simply queue, a flood is refused cheaply, and most of a process's
 threads stay free for the API.
 
@@ -42,8 +42,9 @@ logger = logging.getLogger(__name__)
 # Seconds a refused sign-in is told to wait: a turn frees in about one hash.
 RETRY_AFTER_SECONDS = 1
 KNOWN_SIGN_IN_DAYS = 30
-# How long after a refused sign-in a lane keeps to SIGN_IN_QUEUE (a flood is on).
-CALM_SECONDS = 10.0
+# How long after a refused sign-in (or one let in beyond SIGN_IN_QUEUE) a lane keeps to
+# SIGN_IN_QUEUE: a flood may be on.
+CALM_SECONDS = 2.0
 
 
 class SignInBusy(Throttled):
@@ -60,10 +61,11 @@ class SignInBusy(Throttled):
 class Turns:
     """`at_once` turns to hash and room for `waiting` more to wait, in this process.
 
-    The room to wait is a bound for a flood: while none came lately (no sign-in refused
-    for CALM_SECONDS), a sign-in that finds it full waits all the same, so that a burst
-    of honest sign-ins is never refused (the process's threads bound it then, and
-    SIGN_IN_WAIT_SECONDS the wait)."""
+    The room to wait is a bound for a flood: while none came lately (no sign-in refused,
+    nor the room overflowed, for CALM_SECONDS), a sign-in that finds it full waits all
+    the same, so that a few honest sign-ins at one moment are never refused; the next
+    ones keep to the room for CALM_SECONDS. So a flood's first wave holds at most one
+    thread more than the room, for about one hash."""
 
     def __init__(self, *, at_once: int, waiting: int) -> None:
         self._hashing = threading.BoundedSemaphore(at_once)
@@ -81,9 +83,12 @@ class Turns:
         """Hold a turn for the block; SignInBusy if none is free within `wait_seconds`,
         or at once if the room to wait is full while a flood is on."""
         with self._lock:
-            calm = time.monotonic() - self._last_refusal > CALM_SECONDS
-            if self._inside >= self._room and not calm:
-                raise self._refused()
+            if self._inside >= self._room:
+                if time.monotonic() - self._last_refusal <= CALM_SECONDS:
+                    raise self._refused()
+                # Waits all the same (honest sign-ins at one moment), but a flood may be
+                # starting: the next ones keep to the room.
+                self._last_refusal = time.monotonic()
             self._inside += 1
         try:
             if not self._hashing.acquire(timeout=wait_seconds):
