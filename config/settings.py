@@ -241,8 +241,9 @@ SIGN_IN_HASHES_AT_ONCE = int(os.environ.get("SIGN_IN_HASHES_AT_ONCE", "1"))
 SIGN_IN_QUEUE = int(os.environ.get("SIGN_IN_QUEUE", "2"))
 SIGN_IN_WAIT_SECONDS = float(os.environ.get("SIGN_IN_WAIT_SECONDS", "3"))
 # Django's hashers, its PBKDF2 (same cost and format) run on threads of this nice value
-# (tasks.identity.password_hashing), so that the API's requests get the CPU first; 0: off.
-SIGN_IN_HASH_NICE = int(os.environ.get("SIGN_IN_HASH_NICE", "10"))
+# (tasks.identity.password_hashing), so that the API's requests get the CPU first; 0 (the
+# default): in the request's thread, as next to other busy processes lowered hashes starve.
+SIGN_IN_HASH_NICE = int(os.environ.get("SIGN_IN_HASH_NICE", "0"))
 PASSWORD_HASHERS = [
     "tasks.identity.password_hashing.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
