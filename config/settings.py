@@ -101,6 +101,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A login form's sign-in refused for want of a turn to check its password
+    # (tasks.identity.sign_in_turns): a 429, as POST /api/auth/token gives.
+    "tasks.identity.sign_in_turns.SignInBusyMiddleware",
     # Answers a locked-out sign-in (tasks.identity.login_lockout) with a 429; last, as axes asks.
     "axes.middleware.AxesMiddleware",
     "config.middleware.browser_only.BrowserOnlyEnd",
@@ -231,10 +234,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# A locked-out username and address pair is refused before its password is hashed.
+# A locked-out username and address pair is refused before its password is hashed; any
+# other password check waits for a turn (tasks.identity.sign_in_turns).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "tasks.identity.sign_in_turns.TurnTakingModelBackend",
+]
+# Password checks (PBKDF2, ~0.3 s of CPU each) per server process: SIGN_IN_HASHES_AT_ONCE run,
+# SIGN_IN_QUEUE more wait up to SIGN_IN_WAIT_SECONDS for a turn (one more with no flood
+# lately); any other, or a wait that ran out, is a 429 with Retry-After before hashing. A
+# username that signed in from an address before has a lane of its own, bounded alike.
+SIGN_IN_HASHES_AT_ONCE = int(os.environ.get("SIGN_IN_HASHES_AT_ONCE", "1"))
+SIGN_IN_QUEUE = int(os.environ.get("SIGN_IN_QUEUE", "2"))
+SIGN_IN_WAIT_SECONDS = float(os.environ.get("SIGN_IN_WAIT_SECONDS", "3"))
+# Django's hashers, its PBKDF2 (same cost and format) run on threads of this nice value
+# (tasks.identity.password_hashing), so that the API's requests get the CPU first; 0 (the
+# default): in the request's thread, as next to other busy processes lowered hashes starve.
+SIGN_IN_HASH_NICE = int(os.environ.get("SIGN_IN_HASH_NICE", "0"))
+PASSWORD_HASHERS = [
+    "tasks.identity.password_hashing.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 # Sign-in lockout (tasks.identity.login_lockout): LOGIN_FAILURE_LIMIT wrong passwords for one
 # username from one address lock that pair out for LOGIN_LOCKOUT_MINUTES.

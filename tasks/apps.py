@@ -23,6 +23,7 @@ class TasksConfig(AppConfig):
 
         pre_save.connect(stamp_loaded_task, sender=Task, dispatch_uid="tasks.stamp_loaded_task")
 
-        from tasks.identity import login_lockout
+        from tasks.identity import login_lockout, sign_in_turns
 
         login_lockout.connect_signals()
+        sign_in_turns.connect_signals()

@@ -149,7 +149,8 @@ ERRORS: dict[int, tuple[object, str]] = {
     429: (
         ErrorSerializer,
         "Too many requests, or (signing in) too many wrong passwords for this username from "
-        "this address; `Retry-After` says how many seconds to wait.",
+        "this address, or too many sign-ins at this moment; `Retry-After` says how many "
+        "seconds to wait.",
     ),
     503: (
         ErrorSerializer,
