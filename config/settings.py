@@ -247,17 +247,6 @@ AUTHENTICATION_BACKENDS = [
 SIGN_IN_HASHES_AT_ONCE = int(os.environ.get("SIGN_IN_HASHES_AT_ONCE", "1"))
 SIGN_IN_QUEUE = int(os.environ.get("SIGN_IN_QUEUE", "2"))
 SIGN_IN_WAIT_SECONDS = float(os.environ.get("SIGN_IN_WAIT_SECONDS", "3"))
-# Django's hashers, its PBKDF2 (same cost and format) run on threads of this nice value
-# (tasks.identity.password_hashing), so that the API's requests get the CPU first; 0 (the
-# default): in the request's thread, as next to other busy processes lowered hashes starve.
-SIGN_IN_HASH_NICE = int(os.environ.get("SIGN_IN_HASH_NICE", "0"))
-PASSWORD_HASHERS = [
-    "tasks.identity.password_hashing.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
-    "django.contrib.auth.hashers.ScryptPasswordHasher",
-]
 # Sign-in lockout (tasks.identity.login_lockout): LOGIN_FAILURE_LIMIT wrong passwords for one
 # username from one address lock that pair out for LOGIN_LOCKOUT_MINUTES.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
