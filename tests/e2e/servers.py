@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -110,6 +111,9 @@ class ProductionServer:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            # A group of its own: stop() reaches the workers too, even when the
+            # server's main process had to be killed before it could stop them.
+            start_new_session=True,
         )
 
     def wait_until_ready(self) -> None:
@@ -135,6 +139,10 @@ class ProductionServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+        # Workers left behind by a killed main process would keep the port and the test
+        # database's connections.
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.log.close()
 
 
