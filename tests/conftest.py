@@ -9,6 +9,7 @@ from collections.abc import Callable
 import jwt
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import MD5PasswordHasher
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -154,3 +155,17 @@ def events_at_once(db):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS events_task_change IMMEDIATE")
+
+
+@pytest.fixture
+def hashings(monkeypatch) -> list[str]:
+    """Every password the test hasher checks."""
+    checked: list[str] = []
+    real_verify = MD5PasswordHasher.verify
+
+    def verify(self, password, encoded):
+        checked.append(password)
+        return real_verify(self, password, encoded)
+
+    monkeypatch.setattr(MD5PasswordHasher, "verify", verify)
+    return checked

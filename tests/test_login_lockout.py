@@ -8,7 +8,6 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -20,20 +19,6 @@ RIGHT = "alice-pass-123!"
 @pytest.fixture(autouse=True)
 def limit_of_three(settings):
     settings.AXES_FAILURE_LIMIT = 3
-
-
-@pytest.fixture
-def hashings(monkeypatch) -> list[str]:
-    """Every password the test hasher checks."""
-    checked: list[str] = []
-    real_verify = MD5PasswordHasher.verify
-
-    def verify(self, password, encoded):
-        checked.append(password)
-        return real_verify(self, password, encoded)
-
-    monkeypatch.setattr(MD5PasswordHasher, "verify", verify)
-    return checked
 
 
 def sign_in(client, username: str, password: str, address: str = "198.51.100.1"):

@@ -13,7 +13,6 @@ from http import HTTPStatus
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
@@ -35,20 +34,6 @@ def fresh_turns():
     sign_in_turns.reset_lanes()
     yield
     sign_in_turns.reset_lanes()
-
-
-@pytest.fixture
-def hashings(monkeypatch) -> list[str]:
-    """Every password the test hasher checks."""
-    checked: list[str] = []
-    real_verify = MD5PasswordHasher.verify
-
-    def verify(self, password, encoded):
-        checked.append(password)
-        return real_verify(self, password, encoded)
-
-    monkeypatch.setattr(MD5PasswordHasher, "verify", verify)
-    return checked
 
 
 def sign_in(client, username: str, password: str, address: str = "198.51.100.1"):
