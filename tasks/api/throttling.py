@@ -172,7 +172,9 @@ class UserRateThrottle(FailOpenMixin, FixedWindowRateThrottle):
     def get_cache_key(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return None  # the anonymous (per-address) throttle counts these
-        return self.cache_format % {"scope": self.scope, "ident": principal_id(request.user)}
+        # The API's views resolved the caller once already (tasks.api.base.ApiEndpoint).
+        ident = getattr(view, "owner_id", None) or principal_id(request.user)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class AnonRateThrottle(FailOpenMixin, FixedWindowRateThrottle):
