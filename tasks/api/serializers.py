@@ -60,6 +60,23 @@ class AliasField(AwareDateTimeField):
         return super().get_value(dictionary)
 
 
+def unbound_clone(field: serializers.Field) -> serializers.Field:
+    """A copy of an unbound field that a serializer may bind (`bind` sets its name, parent,
+    label and source on the copy alone). What a field holds beside those (validators,
+    messages, choices, style) is set when it is built and only read afterwards, so the
+    copies share it. A list's child is bound to its list, so it is cloned and given the
+    copy as its parent; a nested serializer keeps its own fields, so it is deep-copied
+    as DRF would."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    clone = copy.copy(field)
+    child = getattr(field, "child", None)
+    if child is not None:
+        clone.child = unbound_clone(child)
+        clone.child.parent = clone
+    return clone
+
+
 class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A task. Fields that are left out of a write keep their value."""
 
@@ -131,12 +148,13 @@ class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     def get_fields(self):
         # ModelSerializer derives these from the model on every instantiation, a fifth
-        # of a PUT's CPU; they depend on nothing but the class, so derive them once and
-        # hand each serializer its own copy (as DRF does with declared fields).
+        # of a PUT's CPU, and DRF's deep copy of them, which builds each field anew, was
+        # another fifth: they depend on nothing but the class, so derive them once and
+        # hand each serializer its own shallow clones to bind.
         cls = type(self)
         if "_fields_from_model" not in cls.__dict__:
             cls._fields_from_model = super().get_fields()
-        return copy.deepcopy(cls._fields_from_model)
+        return {name: unbound_clone(field) for name, field in cls._fields_from_model.items()}
 
     def validate(self, attrs):
         if "due_date" in attrs:
