@@ -101,27 +101,33 @@ def task_from_row(row: Sequence[Any]) -> Task:
     return Task.from_db(connection.alias, None, _converted(row, _converters_of(TASK_FIELDS)))
 
 
-def _converters_of(fields: tuple[Field, ...]) -> list[tuple[Any, list[Any]]]:
-    """Per field, its column and the converters the ORM applies to its values read
-    on this thread's connection (worked out once per connection and list of fields)."""
+def _converters_of(fields: tuple[Field, ...]) -> list[tuple[int, Any, list[Any]]]:
+    """The fields whose values the ORM converts when read on this thread's connection:
+    per field, its position, its column and its converters (worked out once per
+    connection and list of fields). Most columns need none, and a page reads 100 rows."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's; `connection` is only a proxy
     known = _converters.setdefault(wrapper, {})
     converters = known.get(fields)
     if converters is None:
         converters = []
-        for field in fields:
+        for index, field in enumerate(fields):
             column = field.get_col(Task._meta.db_table)
-            found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-            converters.append((column, found))
+            found = wrapper.ops.get_db_converters(column) + field.get_db_converters(wrapper)
+            if found:
+                converters.append((index, column, found))
         known[fields] = converters
     return converters
 
 
-def _converted(row: Sequence[Any], converters: list[tuple[Any, list[Any]]]) -> list[Any]:
+def _converted(row: Sequence[Any], converters: list[tuple[int, Any, list[Any]]]) -> Sequence[Any]:
+    if not converters:
+        return row
     values = list(row)
-    for index, (column, found) in enumerate(converters):
+    for index, column, found in converters:
+        value = values[index]
         for convert in found:
-            values[index] = convert(values[index], column, connection)
+            value = convert(value, column, connection)
+        values[index] = value
     return values
 
 
@@ -175,7 +181,9 @@ def first_page(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [dict(zip(columns, _converted(row, converters), strict=True)) for row in rows]
+    if converters:
+        rows = [_converted(row, converters) for row in rows]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def _fetch_task(sql: str, params: list[Any]) -> Task | None:
