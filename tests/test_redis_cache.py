@@ -1,5 +1,5 @@
 """The project's Redis cache backend (REDIS_URL): Django's, with a counter that is created
-with its expiry and incremented in one round trip, and one redis client per pool."""
+with its expiry and incremented in one command, and one redis client per pool."""
 
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ def test_a_counter_starts_at_one_and_keeps_the_expiry_it_was_created_with(cache)
     assert fourth == 4
     assert 0 < client.ttl(key) <= 30  # incrementing did not push the expiry back
     assert cache.get("hits") == 4  # an ordinary cache value too
+
+
+def test_a_new_counter_expires_at_its_timeout(cache):
+    cache.incr_counter("fresh", 120)
+    client = cache._cache.get_client(write=True)
+
+    assert 110 < client.ttl(cache.make_and_validate_key("fresh")) <= 120
+
+
+def test_the_counter_still_counts_after_redis_forgets_its_script(cache):
+    cache.incr_counter("after-flush", 60)
+    cache._cache.get_client(write=True).script_flush()  # as after a restart or failover
+
+    assert cache.incr_counter("after-flush", 60) == 2
 
 
 def test_the_redis_client_is_built_once_per_pool(cache):
