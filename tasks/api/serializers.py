@@ -69,7 +69,9 @@ def unbound_clone(field: serializers.Field) -> serializers.Field:
     as DRF would."""
     if isinstance(field, serializers.BaseSerializer):
         return copy.deepcopy(field)
-    clone = copy.copy(field)
+    # What copy.copy does for these, without its reduce protocol (three times the CPU).
+    clone = type(field).__new__(type(field))
+    clone.__dict__.update(field.__dict__)
     child = getattr(field, "child", None)
     if child is not None:
         clone.child = unbound_clone(child)
