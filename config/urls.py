@@ -17,6 +17,10 @@ handler500 = "config.errors.server_error"
 # Every /api/ path answers with or without a trailing slash (`/?$`), never by a redirect:
 # a redirected POST loses its body in most clients.
 urlpatterns = [
+    # First: nearly every request is one of these, and Django tries the patterns in order.
+    # No path below matches one of them (their second segment is never tasks, webhooks,
+    # tags or events after an owner id).
+    path("api/", include("tasks.api.urls")),
     path("", RedirectView.as_view(url="/api/docs", permanent=False)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -35,7 +39,6 @@ urlpatterns = [
         same_origin_only(SpectacularRedocView.as_view(url_name="schema", template_name="tasks/redoc.html")),
         name="redoc",
     ),
-    path("api/", include("tasks.api.urls")),
     # MCP (Streamable HTTP) for AI assistants: the task tools, with the API's bearer tokens.
     # `/mcp/` too, never by a redirect (a redirected POST loses its body).
     re_path(r"^mcp/?$", McpView.as_view(), name="mcp"),
