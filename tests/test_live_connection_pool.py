@@ -7,15 +7,19 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
 from django.db import connection
+from psycopg import adapters
+from psycopg.pq import Format
 from psycopg_pool import ConnectionPool
 
 from config import database_availability
 from config.database_pool import pool_options
 from config.postgresql.base import DatabaseWrapper
+from tasks.data.utc_timestamps import UtcTimestamptzLoader
 
 pytestmark = [
     pytest.mark.django_db,
@@ -23,6 +27,7 @@ pytestmark = [
 ]
 
 _aliases = itertools.count()
+TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
 
 
 @pytest.fixture
@@ -123,3 +128,26 @@ def test_connections_the_server_dropped_are_never_handed_out(pooled_wrapper):
 
     assert not pooled & set(served)
     assert not database_availability.known_down()
+
+
+def test_each_hand_out_starts_in_autocommit_whatever_the_last_request_left(pooled_wrapper):
+    wrapper = pooled_wrapper()
+    for _ in range(4):  # both connections of the pool, twice
+        wrapper.ensure_connection()
+        assert wrapper.connection.autocommit is True
+        assert wrapper.get_autocommit() is True
+        wrapper.set_autocommit(False)  # a transaction, as transaction.atomic opens one
+        assert wrapper.connection.autocommit is False
+        # Handed back out of autocommit: psycopg's pool keeps the mode as it is.
+        wrapper.connection.rollback()
+        wrapper.close()
+
+
+def test_a_connection_handed_out_again_keeps_the_fast_timestamp_loader(pooled_wrapper):
+    wrapper = pooled_wrapper()
+    for _ in range(4):
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT '2026-12-06 08:00:00.5+00'::timestamptz")
+            assert cursor.fetchone()[0] == datetime(2026, 12, 6, 8, 0, 0, 500000, tzinfo=UTC)
+        assert wrapper.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT) is UtcTimestamptzLoader
+        wrapper.close()

@@ -1,4 +1,8 @@
-"""Django's PostgreSQL backend, pooling with config.postgresql.pool.LiveConnectionPool."""
+"""Django's PostgreSQL backend, pooling with config.postgresql.pool.LiveConnectionPool.
+
+With a pool, Django "connects" at each request's first query and "closes" (hands the
+connection back) at its end, running its whole connection set-up each time. `_set_autocommit`
+below skips a part of it that only repeats what the connection already is."""
 
 from __future__ import annotations
 
@@ -36,3 +40,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # As Django's: threads racing here each build one, the first one set wins.
             self._connection_pools.setdefault(self.alias, pool)
         return self._connection_pools[self.alias]
+
+    def _set_autocommit(self, autocommit):
+        # Every hand-out sets autocommit, which a pooled connection already has (psycopg
+        # takes the connection's lock to set it, even to the value it has).
+        if self.connection.autocommit != autocommit:
+            super()._set_autocommit(autocommit)

@@ -19,7 +19,8 @@ from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 # psycopg's own loader class for the type: the C one with psycopg[binary] or [c].
-_FASTEST_LOADER = adapters.get_loader(adapters.types["timestamptz"].oid, Format.TEXT)
+_TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
+_FASTEST_LOADER = adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
 
 
 class UtcTimestamptzLoader(Loader):
@@ -40,6 +41,10 @@ class UtcTimestamptzLoader(Loader):
 
 def install(sender, connection, **kwargs) -> None:
     if connection.vendor != "postgresql" or connection.timezone != UTC:
+        return
+    # A pooled connection keeps its loaders, and Django sends `connection_created` each
+    # time the pool hands it out.
+    if connection.connection.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT) is UtcTimestamptzLoader:
         return
     if connection.connection.info.parameter_status("TimeZone") != "UTC":
         return
