@@ -62,3 +62,15 @@ def test_the_rest_of_the_cache_works_as_djangos(cache):
     cache.add("counter", 1, 60)
     assert cache.incr("counter") == 2
     assert cache.get("counter") == 2
+
+
+def test_replies_are_parsed_by_hiredis(cache):
+    # requirements/base.txt installs it for the throttle's per-request command; redis-py
+    # quietly falls back to its Python parser when it is missing.
+    from redis._parsers import _HiredisParser
+
+    connection = cache._cache.get_client(write=True).connection_pool.get_connection()
+    try:
+        assert isinstance(connection._parser, _HiredisParser)
+    finally:
+        cache._cache.get_client(write=True).connection_pool.release(connection)
