@@ -1,12 +1,13 @@
-"""Each TaskSerializer gets its own fields, cloned from ones derived once per class: what
-one serializer binds or learns must never reach another, nor the fields kept to clone."""
+"""Each TaskSerializer (and CompletionSerializer) gets its own fields, cloned from ones
+built once per class: what one serializer binds or learns must never reach another, nor
+the fields kept to clone."""
 
 import threading
 
 import pytest
 from rest_framework import serializers
 
-from tasks.api.serializers import CompletedTaskSerializer, TaskSerializer
+from tasks.api.serializers import CompletedTaskSerializer, CompletionSerializer, TaskSerializer
 
 
 def test_two_serializers_bind_fields_of_their_own():
@@ -21,7 +22,7 @@ def test_two_serializers_bind_fields_of_their_own():
 
 def test_the_fields_kept_to_clone_stay_unbound():
     TaskSerializer().fields  # noqa: B018 - building them is the point
-    kept = TaskSerializer._fields_from_model
+    kept = TaskSerializer._fields_built_once
 
     assert kept
     assert all(field.parent is None and field.field_name is None for field in kept.values())
@@ -87,3 +88,14 @@ def test_serializers_built_on_many_threads_validate_alike():
 
     assert {title for valid, title in outcomes if valid} == {"ok", "fine"}
     assert {title for valid, title in outcomes if not valid} == {7, None}
+
+
+def test_a_completion_body_gets_fields_of_its_own_and_validates_as_before():
+    first, second = CompletionSerializer(data={"completed": False}), CompletionSerializer(data={})
+
+    assert first.fields["completed"] is not second.fields["completed"]
+    assert CompletionSerializer._fields_built_once["completed"].parent is None
+    assert first.is_valid() and first.validated_data == {"completed": False}
+    assert second.is_valid() and second.validated_data == {}
+    wrong = CompletionSerializer(data={"completed": "yes please"})
+    assert not wrong.is_valid() and set(wrong.errors) == {"completed"}

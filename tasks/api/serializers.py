@@ -79,7 +79,22 @@ def unbound_clone(field: serializers.Field) -> serializers.Field:
     return clone
 
 
-class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
+class FieldsBuiltOnceMixin:
+    """Each serializer binds shallow clones of fields built once per class.
+
+    DRF builds a serializer's fields for every instance: a ModelSerializer derives them
+    from the model (a fifth of a PUT's CPU), and every serializer deep-copies them, which
+    runs each field's `__init__` again (another fifth; a third of a toggle's validation).
+    They depend on nothing but the class."""
+
+    def get_fields(self):
+        cls = type(self)
+        if "_fields_built_once" not in cls.__dict__:
+            cls._fields_built_once = super().get_fields()
+        return {name: unbound_clone(field) for name, field in cls._fields_built_once.items()}
+
+
+class TaskSerializer(FieldsBuiltOnceMixin, StrictInputMixin, serializers.ModelSerializer):
     """A task. Fields that are left out of a write keep their value."""
 
     # Wrong JSON types are refused: a number is not a title, nor `0` a `completed`.
@@ -148,16 +163,6 @@ class TaskSerializer(StrictInputMixin, serializers.ModelSerializer):
         # (tests/test_api_endpoint_base.py holds it to what DRF would derive).
         validators: list = []
 
-    def get_fields(self):
-        # ModelSerializer derives these from the model on every instantiation, a fifth
-        # of a PUT's CPU, and DRF's deep copy of them, which builds each field anew, was
-        # another fifth: they depend on nothing but the class, so derive them once and
-        # hand each serializer its own shallow clones to bind.
-        cls = type(self)
-        if "_fields_from_model" not in cls.__dict__:
-            cls._fields_from_model = super().get_fields()
-        return {name: unbound_clone(field) for name, field in cls._fields_from_model.items()}
-
     def validate(self, attrs):
         if "due_date" in attrs:
             if "due_at" in attrs:
@@ -196,7 +201,7 @@ class CompletedTaskSerializer(TaskSerializer):
         fields = [*TaskSerializer.Meta.fields, "next_task"]
 
 
-class CompletionSerializer(StrictInputMixin, serializers.Serializer):
+class CompletionSerializer(FieldsBuiltOnceMixin, StrictInputMixin, serializers.Serializer):
     """Body of `PATCH .../complete`: the state to set. With no body the state toggles."""
 
     # The browsable API prefills its form with this: completing is what one comes here to do.
