@@ -173,3 +173,36 @@ def test_the_filters_form_class_is_built_once_and_each_request_has_its_own_field
     assert "completed" in second.fields
     assert "completed" in TaskFilter(data=QueryDict("")).form.fields
     assert list(TaskFilter.shared_form_class().base_fields) == list(TaskFilter.base_filters)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=pending",
+        "status=completed&completed=true",
+        "completed=1&priority=high&tag=a&tag=b&search=milk",
+        "due_before=2026-01-01T00:00:00&due_after=2025-01-01T00:00:00Z&overdue=false",
+        "recurring=true&updated_since=2026-12-01",
+        "status=later",
+        "completed=maybe&priority=urgent",
+        "due_before=tomorrow&search=" + "x" * 201,
+        "tag=nul%00byte",
+    ],
+)
+def test_the_list_requests_form_shares_its_fields_and_reads_what_the_filters_form_reads(query):
+    params = QueryDict(query)
+    validating = TaskFilter.validation_form_class()(params)
+    rendered = TaskFilter.shared_form_class()(params)
+
+    assert validating.is_valid() == rendered.is_valid()
+    assert validating.errors == rendered.errors
+    assert TaskFilter.arguments_from(validating.cleaned_data) == TaskFilter.arguments_from(
+        rendered.cleaned_data
+    )
+    assert sorted(validating.fields) == sorted(name for name in params if name in TaskFilter.base_filters)
+    assert all(
+        field is TaskFilter.validation_form_class().base_fields[name]
+        for name, field in validating.fields.items()
+    )
+    assert validating.fields is not TaskFilter.validation_form_class()(params).fields
+    assert all(rendered.fields[name] is not field for name, field in validating.fields.items())

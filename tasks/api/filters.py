@@ -139,6 +139,24 @@ class PriorityFilter(ListedChoiceFilter):
         super().__init__(values=Priority.labels, **kwargs)
 
 
+class FieldsSharedByInstances(dict):
+    """A form class's fields, which Form.__init__ gives each instance by deep copy: this
+    copy hands over the same fields in a dictionary of the instance's own."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class QueryForm(forms.Form):
+    """A form that cleans only the fields its data names. A field left out of a query
+    cleans to its empty value, which TaskFilter.arguments_from reads as "not given", as it
+    reads a key missing from cleaned_data."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.fields = {name: field for name, field in self.fields.items() if name in data}
+
+
 class TaskFilter(filters.FilterSet):
     # Labels and help texts also show in the browsable API's filter form, as plain text.
     completed = BooleanFilter(label="Completed", help_text="Only completed (true) or open (false) tasks.")
@@ -222,6 +240,20 @@ class TaskFilter(filters.FilterSet):
             cls._shared_form_class = form_class
         return form_class
 
+    @classmethod
+    def validation_form_class(cls) -> type[forms.Form]:
+        """The filters' form for a list request, which only validates: its instances share
+        the class's fields rather than deep-copying them (a third of a filtered list's CPU),
+        and clean only those the query names (QueryForm). Cleaning reads a field and never
+        changes it; the browsable API's dialog, which changes its form's fields, uses
+        shared_form_class."""
+        form_class = cls.__dict__.get("_validation_form_class")
+        if form_class is None:
+            form_class = type(f"{cls.__name__}ValidationForm", (QueryForm, cls.shared_form_class()), {})
+            form_class.base_fields = FieldsSharedByInstances(form_class.base_fields)
+            cls._validation_form_class = form_class
+        return form_class
+
     def get_form_class(self):
         return self.shared_form_class()
 
@@ -268,10 +300,10 @@ def list_arguments(query_params) -> dict[str, Any]:
         raise ValidationError(unknown)
     arguments: dict[str, Any] = {}
     # Validating the filters' form costs a quarter of a plain list request: only when
-    # the query string names a filter, and with the form class built once (no FilterSet,
-    # whose filters django-filter copies for each instance).
+    # the query string names a filter, and with a form that shares its class's fields (no
+    # FilterSet, whose filters django-filter copies for each instance).
     if any(name in query_params for name in TaskFilter.base_filters):
-        form = TaskFilter.shared_form_class()(query_params)
+        form = TaskFilter.validation_form_class()(query_params)
         if not form.is_valid():
             raise translate_validation(form.errors)
         arguments = TaskFilter.arguments_from(form.cleaned_data)
