@@ -7,7 +7,8 @@ Needs the data `bench/run.sh` loaded (it reads the ids file it wrote).
   .venv/bin/python bench/profile_requests.py list                  # CPU and wall ms per request
   .venv/bin/python bench/profile_requests.py toggle --queries      # the SQL of one request
   .venv/bin/python bench/profile_requests.py list --cprofile       # top functions by CPU time
-                                                  # (PROFILE_SORT=tottime: by own time)
+                                                  # (PROFILE_SORT=tottime: by own time;
+                                                  # PROFILE_CALLERS=pattern: who calls it)
   .venv/bin/python bench/profile_requests.py list --pyinstrument   # call tree (pip install pyinstrument
                                                                      # into a venv of your own)
 Kinds: healthz list list_filtered get create update toggle hot_client.
@@ -195,7 +196,11 @@ def main() -> int:
         elif a.cprofile:
             profiler = cProfile.Profile(time.process_time)
             profiler.runcall(lambda: [driver.request(a.kind) for _ in range(a.n)])
-            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+            if os.environ.get("PROFILE_CALLERS"):  # who calls the functions matching this pattern
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
+            else:
+                stats.print_stats(40)
         elif a.pyinstrument:
             from pyinstrument import Profiler
 
