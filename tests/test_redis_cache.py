@@ -4,10 +4,13 @@ with its expiry and incremented in one command, and one redis client per pool.""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
 
@@ -74,3 +77,49 @@ def test_replies_are_parsed_by_hiredis(cache):
         assert isinstance(connection._parser, _HiredisParser)
     finally:
         cache._cache.get_client(write=True).connection_pool.release(connection)
+
+
+def test_each_thread_counts_on_a_connection_of_its_own(cache):
+    connections = cache._cache._counter_connections
+    all_started = threading.Barrier(4)
+
+    def count_twice(_):
+        all_started.wait(timeout=10)  # four threads, not one taking every call
+        first = cache.incr_counter("threads", 60)
+        connection = connections[0].connection
+        second = cache.incr_counter("threads", 60)
+        assert connections[0].connection is connection  # kept between calls
+        all_started.wait(timeout=10)  # every thread's connection still alive
+        return id(connection), first, second
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(count_twice, range(4)))
+
+    assert len({connection for connection, _, _ in results}) == 4  # all alive: ids are distinct
+    assert sorted(n for _, first, second in results for n in (first, second)) == list(range(1, 9))
+    assert cache.get("threads") == 8
+
+
+def test_a_counter_connection_that_redis_closed_is_replaced(cache):
+    cache.incr_counter("killed", 60)
+    connection = cache._cache._counter_connections[0].connection
+    connection.send_command("CLIENT", "ID")
+    cache._cache.get_client(write=True).client_kill_filter(_id=connection.read_response())
+
+    assert cache.incr_counter("killed", 60) == 2
+    assert cache._cache._counter_connections[0].connection is not connection
+
+
+def test_a_counter_with_redis_down_raises_for_the_throttle_to_fail_open(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.redis_cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.25},
+        }
+    }
+    cache = caches["default"]
+
+    with pytest.raises(RedisConnectionError):
+        cache.incr_counter("down", 60)
+    assert cache._cache._counter_connections[0].connection is None
