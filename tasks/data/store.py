@@ -94,9 +94,10 @@ class TaskStore:
         columns: Sequence[str] | None = None,
     ) -> task_list.TaskPage:
         """A page of the owner's tasks that match every filter given, in `ordering`
-        (default newest first), after `cursor` (the previous page's `next_cursor`): dicts
-        of `columns`, or Task instances without them. One query; an argument that cannot
-        be used is an InvalidArgument naming it."""
+        (default newest first), after `cursor` (the previous page's `next_cursor`): the
+        values of `columns` (which must name `id` and the ordering's field) in their
+        order, a sequence per task, or Task instances without them. One query; an
+        argument that cannot be used is an InvalidArgument naming it."""
         parsed = task_list.Ordering.parse(ordering)
         task_list.check_limit(limit)
         if (

@@ -115,7 +115,9 @@ class Ordering:
 
 @dataclass(frozen=True)
 class TaskPage:
-    rows: list[Any]  # dicts of the asked columns, or Task instances
+    # The values of the asked columns, in their order (as `values_list()` gives them: a
+    # page builds no dict per row that its caller would build again), or Task instances.
+    rows: list[Any]
     next_cursor: str | None  # for `cursor` in the next call; None on the last page
 
 
@@ -174,7 +176,7 @@ def page(
     nullable field reaches the undated rows)."""
     queryset = ordering.apply(tasks.filter(condition) if condition else tasks)
     if columns is not None:
-        queryset = queryset.values(*columns)
+        queryset = queryset.values_list(*columns)
     if cursor:
         value, last_id = decode_cursor(cursor, ordering)
         rows = list(queryset.filter(ordering.after(value, last_id))[: limit + 1])
@@ -184,7 +186,7 @@ def page(
     else:
         rows = list(queryset[: limit + 1])
     rows_on_page = rows[:limit]
-    next_cursor = encode_cursor(rows_on_page[-1], ordering) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows_on_page[-1], ordering, columns) if len(rows) > limit else None
     return TaskPage(rows=rows_on_page, next_cursor=next_cursor)
 
 
@@ -203,14 +205,15 @@ def first_page(
         columns=tuple(columns),
     )
     rows_on_page = rows[:limit]
-    next_cursor = encode_cursor(rows_on_page[-1], ordering) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows_on_page[-1], ordering, columns) if len(rows) > limit else None
     return TaskPage(rows=rows_on_page, next_cursor=next_cursor)
 
 
-def encode_cursor(row, ordering: Ordering) -> str:
-    """The cursor after `row`: a Task, or a dict of its values."""
-    if isinstance(row, dict):
-        value, task_id = row[ordering.field], row["id"]
+def encode_cursor(row, ordering: Ordering, columns: Sequence[str] | None = None) -> str:
+    """The cursor after `row`: a Task, or the values of `columns` (which name the id and
+    the ordering's field)."""
+    if columns is not None:
+        value, task_id = row[columns.index(ordering.field)], row[columns.index("id")]
     else:
         value, task_id = getattr(row, ordering.field), row.pk
     if isinstance(value, datetime):
