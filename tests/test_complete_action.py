@@ -73,8 +73,11 @@ def test_the_response_is_the_whole_task(alice_client, task, complete_url):
 
 @pytest.mark.parametrize(
     "body",
-    [{"completed": "maybe"}, {"completed": None}, {"completed": [True]}, [True], "true"],
-    ids=["word", "null", "list-value", "list-body", "string-body"],
+    [{"completed": "maybe"}, {"completed": None}, {"completed": [True]}, [True], "true", [], "", 0, False],
+    ids=[
+        *["word", "null", "list-value", "list-body", "string-body"],
+        *["empty-list", "empty-string", "zero", "false"],  # empty, but not an empty object
+    ],
 )
 def test_a_bad_body_is_a_400_and_changes_nothing(alice_client, task, complete_url, body):
     response = alice_client.patch(complete_url, body, format="json")
