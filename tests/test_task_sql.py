@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import signing
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import QueryDict
 
 from tasks.api import task_json
 from tasks.api.filters import list_arguments
-from tasks.data import task_list
+from tasks.data import task_list, task_sql
 from tasks.data.errors import InvalidArgument, TaskNotFound, VersionMismatch
 from tasks.data.staff import load_tasks
 from tasks.data.store import TaskStore
@@ -306,3 +307,14 @@ def test_the_statements_built_once_name_the_owner():
     with pytest.raises(TaskNotFound):
         TaskStore(DAVE_ID).get(task.pk)
     assert TaskStore(DAVE_ID).list(columns=task_json.COLUMNS).rows == []
+
+
+def test_preparing_values_on_the_threads_connection_gives_what_the_orm_prepares():
+    fields = {"title": "Ünïcode", "description": None, "priority": Priority.HIGH, "due_at": EARLIER}
+    values = TaskStore(CAROL_ID)._new_row(completed=True, names=["b", "a"], **fields)
+
+    prepared = task_sql.prep_all(values)
+
+    orm = [Task._meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    assert repr(prepared) == repr(orm)  # a Jsonb wrapper has no equality of its own
+    assert repr([task_sql.prep(name, value) for name, value in values.items()]) == repr(orm)
