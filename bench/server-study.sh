@@ -45,6 +45,9 @@ declare -A CMD=(
   # The Procfile since slow clients: the WSGI application behind granian's RSGI interface
   # (config/rsgi.py), bodies read on the event loop before a thread takes the request.
   [granian-rsgi-2x4-pool]='env WEB_THREADS=4 granian --interface rsgi --host 127.0.0.1 --port $PORT --workers 2 --backlog 2048 --backpressure 4096 --http1-header-read-timeout 5000 --respawn-failed-workers config.rsgi:application'
+  # The same with the threads spread over more processes: fewer threads share each GIL.
+  [granian-rsgi-4x2-pool]='env WEB_THREADS=2 granian --interface rsgi --host 127.0.0.1 --port $PORT --workers 4 --backlog 2048 --backpressure 4096 --http1-header-read-timeout 5000 --respawn-failed-workers config.rsgi:application'
+  [granian-rsgi-3x3-pool]='env WEB_THREADS=3 granian --interface rsgi --host 127.0.0.1 --port $PORT --workers 3 --backlog 2048 --backpressure 4096 --http1-header-read-timeout 5000 --respawn-failed-workers config.rsgi:application'
   [gunicorn-gthread-2x8-pool]="env WEB_THREADS=8 gunicorn config.wsgi $B --workers 2 --worker-class gthread --threads 8"
   # Django's ASGI handler runs sync views in one thread per process (thread-sensitive).
   [uvicorn-asgi-2-pool]='env WEB_THREADS=2 uvicorn config.asgi:application --host 127.0.0.1 --port $PORT --workers 2 --no-access-log --log-level warning'
