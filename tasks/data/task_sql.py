@@ -178,8 +178,8 @@ def first_page(
 ) -> list[Sequence[Any]]:
     """Up to `limit` of the owner's tasks (only those with this `completed`, unless None)
     from the start of the ordering by `field` (then id; nulls last), as the values of
-    `columns` in that order, read as the ORM's `values_list()` reads them. The statement's text is built
-    once per shape; tests/test_task_sql.py holds it to the ORM's page."""
+    `columns` in that order, read as the ORM's `values_list()` reads them. The statement's
+    text is built once per shape; tests/test_task_sql.py holds it to the ORM's page."""
     sql = _first_page_sql(connection.vendor, columns, field, descending, nullable, completed is not None)
     params: list[Any] = [user_id]
     if completed is not None:
@@ -284,7 +284,7 @@ def complete_with_next(
     columns = [Task._meta.get_field(name) for name in next_values]
     # Typed: parameters in a SELECT list are not typed by the columns they go to.
     values = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in columns)
-    params += [prep(field.name, next_values[field.name]) for field in columns]
+    params += prep_all(next_values)  # in the order of `columns`, next_values' own
     insert = (
         f"INSERT INTO {_q(Task._meta.db_table)} ({', '.join(_q(field.column) for field in columns)}, "
         f"{_column(Task, 'change_seq')}) SELECT {values}, {_PG_STAMP} FROM done "
