@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable
 
 from django.conf import settings
 
@@ -52,11 +53,16 @@ def start() -> None:
     database_probe.readiness_check()
 
 
-async def answer(scope, headers: dict[str, str]) -> Answer | None:
-    """The probe's response, or None when the request is not a probe for this module."""
+def answer(scope, headers: dict[str, str]) -> Awaitable[Answer] | None:
+    """The probe's response to come, or None when the request is not a probe for this
+    module (every request is asked: those get no coroutine)."""
     probe = PROBES.get(scope.path)
     if probe is None or scope.method not in METHODS:
         return None
+    return _answer(probe, scope, headers)
+
+
+async def _answer(probe, scope, headers: dict[str, str]) -> Answer:
     started = time.perf_counter()
     status, body = await probe()
     request_id = request_id_for(headers.get("x-request-id", ""))

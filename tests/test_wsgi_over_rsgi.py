@@ -5,6 +5,7 @@ the one a WSGI server would build; and whatever happens, the client gets one ans
 from __future__ import annotations
 
 import asyncio
+import threading
 from http import HTTPStatus
 from types import SimpleNamespace
 
@@ -203,3 +204,75 @@ def test_the_iterable_is_closed_after_its_answer_is_collected():
 
     assert serve(app, scope(), Protocol()) == (HTTPStatus.NO_CONTENT, {}, b"")
     assert closed == [True]
+
+
+def test_a_request_without_a_body_never_waits_on_the_connection():
+    app = Recorder()
+    protocol = Protocol([b"never sent"], hang=True)
+
+    response = serve(app, scope("DELETE"), protocol, body_timeout=0.01)
+
+    assert response[0] == HTTPStatus.OK
+    assert protocol.chunks_read == 0
+    assert app.body == b""
+
+
+def test_an_application_that_exits_answers_500_and_its_thread_serves_on():
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/exit":
+            raise SystemExit(1)
+        start_response("200 OK", [])
+        return [threading.current_thread().name.encode()]
+
+    bridge = WsgiOverRsgi(app, threads=1, max_body=MAX_BODY, body_timeout=5)
+
+    async def two_requests():
+        first, second = Protocol(), Protocol()
+        await bridge.__rsgi__(scope(path="/exit"), first)
+        await bridge.__rsgi__(scope(path="/next"), second)
+        return first.response, second.response
+
+    try:
+        first, second = asyncio.run(two_requests())
+    finally:
+        bridge.executor.shutdown()
+
+    assert first[0] == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert second == (HTTPStatus.OK, {}, b"wsgi_0")
+
+
+def test_concurrent_requests_each_get_their_own_answer_from_at_most_threads_threads():
+    running, most_at_once, lock = 0, 0, threading.Lock()
+    # Each request waits until three run at once: the bridge must run three side by side.
+    three_at_once = threading.Barrier(3)
+
+    def app(environ, start_response):
+        nonlocal running, most_at_once
+        with lock:
+            running += 1
+            most_at_once = max(most_at_once, running)
+        three_at_once.wait(timeout=10)
+        with lock:
+            running -= 1
+        start_response("200 OK", [("X-Thread", threading.current_thread().name)])
+        return [environ["QUERY_STRING"].encode()]
+
+    bridge = WsgiOverRsgi(app, threads=3, max_body=MAX_BODY, body_timeout=5)
+    assert bridge.executor.threads == []  # none before the first request: a worker forks first
+
+    async def requests():
+        protocols = [Protocol() for _ in range(39)]
+        await asyncio.gather(
+            *(bridge.__rsgi__(scope(query_string=f"n={n}"), p) for n, p in enumerate(protocols))
+        )
+        return [p.response for p in protocols]
+
+    try:
+        responses = asyncio.run(requests())
+    finally:
+        bridge.executor.shutdown()
+
+    assert [body for _, _, body in responses] == [f"n={n}".encode() for n in range(39)]
+    assert {headers["X-Thread"] for _, headers, _ in responses} == {"wsgi_0", "wsgi_1", "wsgi_2"}
+    assert most_at_once == 3
+    assert bridge.executor.threads == []  # shut down: every thread joined
