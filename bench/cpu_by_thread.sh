@@ -17,7 +17,13 @@ SCENARIO=${1:-get} SECONDS_=${2:-10} PORT=${PORT:-8210}
 MAIN=$(git -C "$REPO" worktree list --porcelain | awk 'NR==1{print $2}')
 HARNESS=${SHARED:-$MAIN/../shared}/bench
 DATA=$MAIN/bench/data
-[[ -f $DATA/ids-bench_project-tasks_task.tsv ]] || { echo "load bench_project first: bench/run.sh" >&2; exit 1; }
+die() { echo "cpu_by_thread.sh: $*" >&2; exit 1; }
+[[ -f $DATA/ids-bench_project-tasks_task.tsv ]] || die "load bench_project first: bench/run.sh"
+# run.sh's overlay of the shared scenarios and this project's (list_filtered, hot_client).
+LUA=$DATA/harness/lua
+[[ -f $LUA/$SCENARIO.lua ]] || die "no scenario $SCENARIO in $LUA"
+# Another server on the port would share it (SO_REUSEPORT) and take part of the load.
+[[ -z "$(ss -ltnH "sport = :$PORT")" ]] || die "port $PORT is in use: stop what listens there, or set PORT"
 export AUTH_JWT_SECRET=cpu-by-thread-$(date +%s)-0123456789abcdef0123456789
 TOKENS=$(mktemp)
 "$HARNESS/mint-tokens.py" "$DATA/ids-bench_project-tasks_task.tsv" "$TOKENS" >/dev/null
@@ -31,7 +37,7 @@ trap 'kill -- -$server 2>/dev/null || true; rm -f "$TOKENS"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 
 load() { IDS=$DATA/ids-bench_project-tasks_task.tsv TOKENS=$TOKENS \
-  wrk -t2 -c16 -d"$1"s -s "$HARNESS/lua/$SCENARIO.lua" "http://127.0.0.1:$PORT"; }
+  wrk -t2 -c16 -d"$1"s -s "$LUA/$SCENARIO.lua" "http://127.0.0.1:$PORT"; }
 # Clock ticks by thread kind over both workers: "loop_user 123", "other_sys 45", ...
 ticks() {
   local worker task kind
@@ -48,6 +54,8 @@ before=$(ticks)
 out=$(load "$SECONDS_")
 after=$(ticks)
 requests=$(awk '/requests in/{print $1}' <<<"$out")
+# A run of errors (a 401 from the wrong secret, say) would measure the wrong thing.
+! grep -q "Non-2xx" <<<"$out" || die "some answers were not 2xx: $(grep Non-2xx <<<"$out")"
 echo "$CHECKOUT $SCENARIO: $requests requests in ${SECONDS_}s; CPU ms per request by thread"
 hz=$(getconf CLK_TCK)
 join <(echo "$before") <(echo "$after") | awk -v r="$requests" -v hz="$hz" '
