@@ -82,11 +82,11 @@ class WsgiOverRsgi:
             if answering is not None:
                 protocol.response_bytes(*await answering)
                 return
-        body = _without_body(scope, headers, self.max_body)
-        if body is None:
+        body = b""
+        if _body_to_read(scope, headers, self.max_body):
             try:
                 async with asyncio.timeout(self.body_timeout):
-                    body = await self._body(scope, headers, protocol)
+                    body = await self._body(headers, protocol)
             except TimeoutError:
                 protocol.response_bytes(*REQUEST_TIMEOUT)
                 return
@@ -95,9 +95,10 @@ class WsgiOverRsgi:
                 return
         protocol.response_bytes(*await self.executor.run(_environ(scope, headers, body)))
 
-    async def _body(self, scope, headers: dict[str, str], protocol) -> bytes | None:
+    async def _body(self, headers: dict[str, str], protocol) -> bytes | None:
         """The whole body, or its first max_body + 1 bytes when it is longer (enough for
-        Django's 413); None when the client stopped short of its Content-Length."""
+        Django's 413); None when the client stopped short of its Content-Length (one that
+        `_body_to_read` let through: digits, within max_body)."""
         length = headers.get("content-length")
         if length is not None:
             body = await protocol()
@@ -135,19 +136,18 @@ class WsgiOverRsgi:
         return response[0], response[1], b"".join(chunks)
 
 
-def _without_body(scope, headers: dict[str, str], max_body: int) -> bytes | None:
-    """b"" when there is no body to read (none announced, or one Django refuses from its
-    Content-Length alone: the 413), None when there is one to wait for."""
+def _body_to_read(scope, headers: dict[str, str], max_body: int) -> bool:
+    """Whether the request has a body to wait for: not when none is announced, nor when
+    Django refuses it from its Content-Length alone (the 413)."""
     length = headers.get("content-length")
     if length is not None:
-        return b"" if not length.isdigit() or int(length) > max_body or length == "0" else None
-    if scope.http_version != "2" and "transfer-encoding" not in headers:
-        return b""  # HTTP/1.x: without either header a request has no body (RFC 9112, 6.3)
-    return None
+        return length.isdigit() and 0 < int(length) <= max_body
+    # HTTP/1.x: without either header a request has no body (RFC 9112, 6.3).
+    return scope.http_version == "2" or "transfer-encoding" in headers
 
 
 class RequestThreads:
-    """`size` threads, each running `run(environ)` for one request at a time.
+    """`size` threads, each running `handle(environ)` for one request at a time.
 
     concurrent.futures' executor, through `loop.run_in_executor`, hands each request over
     with a Future of its own (a lock and a condition), a second Future on the loop chained
@@ -158,9 +158,9 @@ class RequestThreads:
     process that serves it, never in the process that forks the workers.
     """
 
-    def __init__(self, size: int, run: Callable[[dict], Response]) -> None:
+    def __init__(self, size: int, handle: Callable[[dict], Response]) -> None:
         self.size = size
-        self.handle = run
+        self.handle = handle
         self.requests: queue.SimpleQueue = queue.SimpleQueue()
         self.threads: list[threading.Thread] = []
 
